@@ -1,0 +1,51 @@
+"""The registry of native components: name -> class.
+
+Every :class:`~physics_twin.core.component.Component` subclass in ``physics_twin.components`` must be
+listed here (a meta-test enforces it). Third-party packages register theirs through the entry-point
+group ``physics_twin.components``.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+from physics_twin.components.bearing_degradation import BearingDegradation
+from physics_twin.components.centrifugal_pump import CentrifugalPump
+from physics_twin.components.dc_motor import DCMotor
+from physics_twin.components.pipe_loop import PipeLoop
+from physics_twin.core.component import Component
+from physics_twin.errors import ConfigError, unknown_name_message
+
+__all__ = ["COMPONENTS", "component_class", "list_components"]
+
+COMPONENTS: dict[str, type[Component]] = {
+    "BearingDegradation": BearingDegradation,
+    "CentrifugalPump": CentrifugalPump,
+    "DCMotor": DCMotor,
+    "PipeLoop": PipeLoop,
+}
+
+
+def _plugins() -> dict[str, type[Component]]:
+    return {ep.name: ep.load() for ep in entry_points(group="physics_twin.components")}
+
+
+def list_components() -> list[str]:
+    """Names of every registered component type, built-in and plug-in."""
+    return sorted({**COMPONENTS, **_plugins()})
+
+
+def component_class(name: str) -> type[Component]:
+    """The component class registered under ``name``.
+
+    Raises
+    ------
+    ConfigError
+        When no component has that name (with the closest names).
+    """
+    if name in COMPONENTS:
+        return COMPONENTS[name]
+    plugins = _plugins()
+    if name in plugins:
+        return plugins[name]
+    raise ConfigError(unknown_name_message("component type", name, list_components()))

@@ -1,0 +1,75 @@
+"""Units: SI inside, conversion only at the boundary (readers, configs, FMU start values).
+
+Declared units are strings that pint parses (``"V"``, ``"ohm"``, ``"rad/s"``, ``"m^3/s"``,
+``"K"``, ``"1"`` for dimensionless). :func:`same_unit` is the exact check used when connecting
+signals and loading parameter sets; :func:`converter` gives the affine map ``si = scale * value +
+offset`` used once at the data boundary (for example L/min -> m³/s, °C -> K, g -> m/s²).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+from physics_twin.errors import UnitError
+
+__all__ = ["converter", "same_unit", "unit_registry", "check_unit"]
+
+
+@functools.lru_cache(maxsize=1)
+def unit_registry():
+    """The project's pint registry (created once, on first use)."""
+    import pint
+
+    registry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    registry.define("percent = 0.01 = %")
+    return registry
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse(unit: str):
+    registry = unit_registry()
+    try:
+        return registry.Unit(unit if unit.strip() else "1")
+    except Exception as exc:  # pint raises several unrelated types for unparsable strings
+        raise UnitError(f"unit {unit!r} cannot be parsed ({exc}). Use pint syntax, e.g. 'm^3/s', 'degC', 'L/min'.") from None
+
+
+def check_unit(unit: str, what: str) -> None:
+    """Raise :class:`UnitError` naming ``what`` when ``unit`` is not a parsable unit string."""
+    try:
+        _parse(unit)
+    except UnitError as exc:
+        raise UnitError(f"{what}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=1024)
+def converter(from_unit: str, to_unit: str) -> tuple[float, float]:
+    """Return ``(scale, offset)`` so that ``value_in_to_unit = scale * value_in_from_unit + offset``.
+
+    Raises
+    ------
+    UnitError
+        When the two units have different dimensions.
+    """
+    source, target = _parse(from_unit), _parse(to_unit)
+    if source.dimensionality != target.dimensionality:
+        raise UnitError(
+            f"cannot convert {from_unit!r} to {to_unit!r}: dimensions differ "
+            f"({source.dimensionality} vs {target.dimensionality})."
+        )
+    registry = unit_registry()
+    at_zero = registry.Quantity(0.0, source).to(target).magnitude
+    at_one = registry.Quantity(1.0, source).to(target).magnitude
+    return float(at_one - at_zero), float(at_zero)
+
+
+def same_unit(first: str, second: str) -> bool:
+    """True when both strings denote exactly the same unit (same dimension, factor 1, offset 0)."""
+    if first == second:
+        return True
+    try:
+        scale, offset = converter(first, second)
+    except UnitError:
+        return False
+    return math.isclose(scale, 1.0, rel_tol=1e-12) and offset == 0.0
