@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["JIT_ENABLED", "jit", "python_function"]
+__all__ = ["JIT_ENABLED", "KERNEL", "jit", "python_function", "types"]
 
 try:  # numba is a core dependency, but the shim keeps the Python path alive for debugging
     import numba as _numba
@@ -22,16 +22,43 @@ except ImportError:  # pragma: no cover - exercised only without numba
 JIT_ENABLED: bool = _numba is not None and os.environ.get("PHYSICS_TWIN_DISABLE_JIT", "0") in ("", "0")
 
 
-def jit(function: Callable[..., Any] | None = None, *, cache: bool = True) -> Any:
+class _Types:
+    """Numba argument types for explicit signatures (``None`` placeholders when JIT is off)."""
+
+    def __init__(self) -> None:
+        if _numba is None:
+            self.f8 = self.i8 = self.b1 = self.F1 = self.F2 = self.F3 = self.I1 = self.B1 = None
+            return
+        t = _numba.types
+        self.f8, self.i8, self.b1 = t.float64, t.int64, t.boolean
+        self.F1, self.F2, self.F3 = t.float64[::1], t.float64[:, ::1], t.float64[:, :, ::1]
+        self.I1, self.B1 = t.int64[::1], t.boolean[::1]
+
+
+types = _Types()
+
+#: The type of a model kernel ``f(t, x, u, p) -> vector`` as a first-class function argument. Compiled
+#: entry points (integrators, filters, predictors) declare their kernel arguments with it, so they
+#: compile once, are cached on disk, and serve every model.
+KERNEL = (
+    _numba.types.FunctionType(types.F1(types.f8, types.F1, types.F1, types.F1)) if _numba is not None else None
+)
+
+
+def jit(function: Callable[..., Any] | None = None, *, cache: bool = True, signature: Any = None) -> Any:
     """Compile ``function`` in nopython mode, or return it unchanged when JIT is disabled.
 
-    Usable bare (``@jit``) or with arguments (``@jit(cache=False)``).
+    Usable bare (``@jit``) or with arguments (``@jit(cache=False)``, ``@jit(signature=(...))``).
+    An explicit ``signature`` (a tuple of argument types) compiles eagerly at import time.
     """
 
     def decorate(f: Callable[..., Any]) -> Any:
         if not JIT_ENABLED:
             return f
-        return _numba.njit(cache=cache, error_model="numpy")(f)
+        options = {"cache": cache, "error_model": "numpy"}
+        if signature is not None:
+            return _numba.njit(signature, **options)(f)
+        return _numba.njit(**options)(f)
 
     return decorate if function is None else decorate(function)
 

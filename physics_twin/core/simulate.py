@@ -213,15 +213,17 @@ def simulate(
             g.terminal = event.terminal  # type: ignore[attr-defined]
             g.direction = event.direction  # type: ignore[attr-defined]
             scipy_events.append(g)
+        # the segment's end is always evaluated: it is the next segment's initial state
+        solver_grid = grid if grid.size and grid[-1] == stop else np.append(grid, stop)
         solution = solve_ivp(
-            f, (start, stop), x, method=method, t_eval=grid if grid.size else None, rtol=rtol, atol=atol,
+            f, (start, stop), x, method=method, t_eval=solver_grid, rtol=rtol, atol=atol,
             max_step=max_step, events=scipy_events or None, dense_output=False,
         )
         if solution.status == -1:
             reached = solution.t[-1] if solution.t.size else start
             raise SimulationError(f"solver {method} failed at t = {reached:.6g} s in model {model.name!r}: {solution.message}")
-        if grid.size:
-            for t, state in zip(solution.t, solution.y.T, strict=True):
+        for t, state in zip(solution.t, solution.y.T, strict=True):
+            if t in grid:
                 out_t.append(float(t))
                 out_x.append(state)
                 out_u.append(input_at(float(t), start))
