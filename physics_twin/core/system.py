@@ -170,8 +170,9 @@ class System:
             cycle = self._find_cycle({n: d for n, d in remaining.items() if d})
             signals = " -> ".join(f"{self.components[k].name}.{self.components[k].OUTPUTS[j].name}" for k, j in cycle)
             raise ModelStructureError(
-                f"system {self.name!r} has an algebraic loop: {signals}. Each of these outputs depends directly "
-                "on the next one's value; break the loop with a component that has a state (a lag or an inertia)."
+                f"system {self.name!r} has an algebraic loop: {signals}. Each of these outputs feeds the next one "
+                "directly (through an input it depends on algebraically); break the loop with a component that has a "
+                "state (a lag or an inertia)."
             )
         computed: set[tuple[int, int]] = set()
         sequence: list[int] = []
@@ -179,8 +180,11 @@ class System:
             if (k, j) in computed:
                 continue
             sequence.append(k)
+            # An evaluation of component k is correct for the outputs whose sources were all computed *before*
+            # it: an output fed (through k's own input) by another output of k sees that output's stale value.
+            available = frozenset(computed)
             for jj in range(len(self.components[k].OUTPUTS)):
-                if depends[(k, jj)] <= computed | {(k, j)}:
+                if depends[(k, jj)] <= available:
                     computed.add((k, jj))
         return sequence
 
