@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["JIT_ENABLED", "KERNEL", "jit", "python_function", "types"]
+__all__ = ["JIT_ENABLED", "KERNEL", "contiguous", "jit", "python_function", "types"]
 
 try:  # numba is a core dependency, but the shim keeps the Python path alive for debugging
     import numba as _numba
@@ -66,3 +66,14 @@ def jit(function: Callable[..., Any] | None = None, *, cache: bool = True, signa
 def python_function(kernel: Any) -> Callable[..., Any]:
     """The plain-Python source function behind a (possibly) compiled kernel."""
     return getattr(kernel, "py_func", kernel)
+
+
+def contiguous(array: Any, dtype: Any = float) -> Any:
+    """``array`` as a writable, C-contiguous array of ``dtype``: the layout compiled entry points declare.
+
+    Copies only when needed (read-only views, such as pandas' copy-on-write columns, are copied).
+    """
+    import numpy as np
+
+    result = np.ascontiguousarray(array, dtype=dtype)
+    return result if result.flags.writeable else result.copy()

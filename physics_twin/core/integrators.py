@@ -93,3 +93,29 @@ def integrate(rhs, t, x, u, p, dt, max_step, method):
         else:
             state = _rk4_step(rhs, tk, state, u, p, h)
     return state
+
+
+@jit(signature=(KERNEL, KERNEL, types.F1, types.F2, types.F1, types.F1, types.I1, types.f8, types.f8, types.i8))
+def simulate_samples(rhs, output, times, inputs, x0, p, output_index, warmup, max_step, method):
+    """Outputs at the sample times with inputs held from each sample to the next (as the filters do).
+
+    ``x0`` is the state at ``times[0] - warmup``; the first input is held during the warm-up [s].
+    Returns an array (n, len(output_index)) of the selected outputs; rows after a non-finite state
+    are NaN.
+    """
+    n = times.shape[0]
+    result = np.full((n, output_index.shape[0]), np.nan)
+    x = integrate(rhs, times[0] - warmup, x0, inputs[0], p, warmup, max_step, method)
+    for k in range(n):
+        if k > 0:
+            x = integrate(rhs, times[k - 1], x, inputs[k - 1], p, times[k] - times[k - 1], max_step, method)
+        finite = True
+        for i in range(x.shape[0]):
+            if not np.isfinite(x[i]):
+                finite = False
+        if not finite:
+            break
+        y = output(times[k], x, inputs[k], p)
+        for c in range(output_index.shape[0]):
+            result[k, c] = y[output_index[c]]
+    return result

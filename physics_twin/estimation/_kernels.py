@@ -198,6 +198,10 @@ def ukf_run(
                 sig[i] = propagate(rhs, t_last, point, u_last, dt, n_states, p_base, parameter_index, transforms, lower, upper, max_step, method)
             else:
                 sig[i] = point
+        for i in range(n_sigma):
+            for r in range(nz):
+                if not math.isfinite(sig[i, r]):
+                    return z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, NOT_FINITE, k
         z = np.zeros(nz)
         for i in range(n_sigma):
             z += wm[i] * sig[i]
@@ -218,6 +222,10 @@ def ukf_run(
         ysig = np.empty((n_sigma, m))
         for i in range(n_sigma):
             ysig[i] = measure(output, t, sig[i], u, n_states, p_base, parameter_index, transforms, lower, upper, output_index)
+        for i in range(n_sigma):
+            for c in range(m):
+                if not math.isfinite(ysig[i, c]):
+                    return z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, NOT_FINITE, k
         ymean = np.zeros(m)
         for i in range(n_sigma):
             ymean += wm[i] * ysig[i]

@@ -24,6 +24,7 @@ import numpy as np
 import xarray as xr
 from scipy import stats
 
+from physics_twin.core._jit import contiguous
 from physics_twin.core.integrators import method_code
 from physics_twin.core.model import Model
 from physics_twin.errors import EstimationError, ParameterError, ShapeError, join_problems, unknown_name_message
@@ -357,17 +358,20 @@ class UnscentedKalmanFilter:
         gate = np.full(m + 1, np.inf)
         if self.gate_probability is not None:
             gate[1:] = stats.chi2.ppf(self.gate_probability, np.arange(1, m + 1))
-        c = np.ascontiguousarray
+        c = contiguous
         result = kernels.ukf_run(
-            self.model.rhs, self.model.output, c(times), c(inputs), c(measurements), c(state.mean, dtype=float),
-            c(state.covariance, dtype=float), float(state.time),
+            self.model.rhs, self.model.output, c(times), c(inputs), c(measurements), c(state.mean),
+            c(state.covariance), float(state.time),
             self._q_rate, self._r_diag, len(self.model.states), self.parameter_values, self._parameter_index,
             self._transforms, self._lower, self._upper, self._output_index, self.max_step, self.integrator,
-            self.alpha, self.beta, self.kappa, gate, c(freeze),
+            self.alpha, self.beta, self.kappa, gate, c(freeze, np.bool_),
         )
         z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, status, failed_at = result
         if status != kernels.OK:
-            reason = "the covariance lost positive definiteness" if status == kernels.NOT_POSITIVE_DEFINITE else "the estimate became non-finite"
+            reason = (
+                "the covariance lost positive definiteness" if status == kernels.NOT_POSITIVE_DEFINITE
+                else "a sigma point or its prediction became non-finite (the model diverged within the uncertainty)"
+            )
             raise EstimationError(
                 f"filter stopped at sample {failed_at} (t = {times[failed_at]:.6g} s): {reason}. Check the noise settings "
                 "(process noise too small or measurement noise too small for the data) and the input data there."
