@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+from fractions import Fraction
 
 from physics_twin.errors import UnitError
 
@@ -58,10 +59,30 @@ def converter(from_unit: str, to_unit: str) -> tuple[float, float]:
             f"cannot convert {from_unit!r} to {to_unit!r}: dimensions differ "
             f"({source.dimensionality} vs {target.dimensionality})."
         )
-    registry = unit_registry()
-    at_zero = registry.Quantity(0.0, source).to(target).magnitude
-    at_one = registry.Quantity(1.0, source).to(target).magnitude
+    try:  # exact rational factors, rounded once: 1 L/min -> 1/60000 m³/s to the last bit
+        exact = _exact_registry()
+        exact_source, exact_target = exact.Unit(from_unit.strip() or "1"), exact.Unit(to_unit.strip() or "1")
+        at_zero = exact.Quantity(Fraction(0), exact_source).to(exact_target).magnitude
+        at_one = exact.Quantity(Fraction(1), exact_source).to(exact_target).magnitude
+    except Exception:  # a unit the rational registry cannot express: fall back to float arithmetic
+        registry = unit_registry()
+        at_zero = registry.Quantity(0.0, source).to(target).magnitude
+        at_one = registry.Quantity(1.0, source).to(target).magnitude
     return float(at_one - at_zero), float(at_zero)
+
+
+@functools.lru_cache(maxsize=1)
+def _exact_registry():
+    """A pint registry on rational numbers, used only to derive conversion factors.
+
+    pint's float registry builds factors from float products (a litre is 0.1**3 m³), which leaves
+    1 L/min one ulp away from 1/60000 m³/s; with Fractions the factor is exact until the final rounding.
+    """
+    import pint
+
+    registry = pint.UnitRegistry(non_int_type=Fraction, autoconvert_offset_to_baseunit=True)
+    registry.define("percent = 0.01 = %")
+    return registry
 
 
 def same_unit(first: str, second: str) -> bool:
