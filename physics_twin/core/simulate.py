@@ -123,6 +123,15 @@ def _input_function(model: Model, inputs: Any) -> tuple[Callable[[float, float],
     return table_inputs, breakpoints
 
 
+def _non_finite_message(model: Model, t: float, state: np.ndarray, derivative: np.ndarray) -> str:
+    bad = [name for name, value in zip(model.state_names, derivative, strict=True) if not math.isfinite(value)]
+    states = ", ".join(f"{name} = {value:.6g}" for name, value in zip(model.state_names, state, strict=True))
+    return (
+        f"the derivative of {', '.join(bad)} in model {model.name!r} is not finite at t = {t:.6g} s (states: {states}). "
+        "Check the parameters (a zero that divides), the inputs and the initial state."
+    )
+
+
 def simulate(
     model: Model,
     t_eval: Sequence[float] | np.ndarray,
@@ -204,7 +213,11 @@ def simulate(
             continue
 
         def f(t: float, state: np.ndarray, s: float = start) -> np.ndarray:
-            return model.rhs(t, state, input_at(t, s), p)
+            derivative = model.rhs(t, state, input_at(t, s), p)
+            if not np.all(np.isfinite(derivative)):
+                # LSODA loops forever on an infinite derivative and returns NaN "successfully" on a NaN one.
+                raise SimulationError(_non_finite_message(model, t, state, derivative))
+            return derivative
 
         scipy_events = []
         for event in events:
