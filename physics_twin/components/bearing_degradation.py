@@ -34,6 +34,7 @@ ISO 281:2007 Rolling bearings — Dynamic load ratings and rating life (life exp
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -44,6 +45,8 @@ from physics_twin.core.declarations import Input, Output, Parameter, State
 __all__ = ["BearingDegradation"]
 
 POSITIVE = (0.0, math.inf)
+#: For parameters that divide in the kernels: zero is excluded (the smallest normal float is the lower bound).
+NONZERO = (sys.float_info.min, math.inf)
 
 STATES = (State("damage", "1", "relative rise of the vibration level over the healthy baseline", 1e-3, nonnegative=True),)
 INPUTS = (
@@ -59,8 +62,8 @@ PARAMETERS = (
     Parameter("growth_rate", "1/s", "damage growth coefficient c at reference speed and load", 1e-5, POSITIVE, "calibrate per bearing"),
     Parameter("growth_exponent", "1", "exponent m of the damage in the growth law", 1.0, (0.0, 5.0), "m = 1: Gebraeel et al. (2005)"),
     Parameter("life_exponent", "1", "load-life exponent p", 10.0 / 3.0, (1.0, 10.0), "ISO 281 (roller bearings)"),
-    Parameter("reference_speed", "rad/s", "speed at which growth_rate holds", 2000 * 2 * math.pi / 60, POSITIVE, "IMS rig, 2000 rpm"),
-    Parameter("reference_load", "N", "load at which growth_rate holds", 26689.0, POSITIVE, "IMS rig, 6000 lbf"),
+    Parameter("reference_speed", "rad/s", "speed at which growth_rate holds", 2000 * 2 * math.pi / 60, NONZERO, "IMS rig, 2000 rpm"),
+    Parameter("reference_load", "N", "load at which growth_rate holds", 26689.0, NONZERO, "IMS rig, 6000 lbf"),
 )
 
 

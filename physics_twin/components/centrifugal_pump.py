@@ -25,6 +25,7 @@ Springer. doi:10.1007/978-3-030-14788-4.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -35,6 +36,8 @@ from physics_twin.core.declarations import Input, Output, Parameter
 __all__ = ["CentrifugalPump"]
 
 POSITIVE = (0.0, math.inf)
+#: For parameters that divide in the kernels: zero is excluded (the smallest normal float is the lower bound).
+NONZERO = (sys.float_info.min, math.inf)
 GRAVITY = 9.80665  # standard gravity [m/s²]
 
 INPUTS = (
@@ -49,9 +52,9 @@ OUTPUTS = (
     Output("efficiency", "1", "hydraulic over shaft power"),
 )
 PARAMETERS = (
-    Parameter("rated_speed", "rad/s", "speed at which the curves are given", 2900 * 2 * math.pi / 60, POSITIVE, "2-pole motor at 50 Hz"),
+    Parameter("rated_speed", "rad/s", "speed at which the curves are given", 2900 * 2 * math.pi / 60, NONZERO, "2-pole motor at 50 Hz"),
     Parameter("shutoff_head", "m", "head at zero flow and rated speed", 20.0, POSITIVE, "illustrative default"),
-    Parameter("bep_flow", "m^3/s", "flow at the best-efficiency point, rated speed", 2.0e-3, POSITIVE, "illustrative default"),
+    Parameter("bep_flow", "m^3/s", "flow at the best-efficiency point, rated speed", 2.0e-3, NONZERO, "illustrative default"),
     Parameter("bep_head", "m", "head at the best-efficiency point, rated speed", 15.0, POSITIVE, "illustrative default"),
     Parameter("bep_efficiency", "1", "efficiency at the best-efficiency point", 0.5, (1e-3, 1.0), "illustrative default"),
     Parameter("shutoff_power", "W", "shaft power at zero flow, rated speed", 250.0, POSITIVE, "illustrative default"),

@@ -27,6 +27,7 @@ Prentice Hall. ISBN 978-0-13-322173-6.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -37,6 +38,8 @@ from physics_twin.core.declarations import Input, Output, Parameter, State
 __all__ = ["PipeLoop"]
 
 POSITIVE = (0.0, math.inf)
+#: For parameters that divide in the kernels: zero is excluded (the smallest normal float is the lower bound).
+NONZERO = (sys.float_info.min, math.inf)
 GRAVITY = 9.80665  # standard gravity [m/s²]
 
 STATES = (State("flow_rate", "m^3/s", "volume flow around the loop", 0.0),)
@@ -50,7 +53,7 @@ OUTPUTS = (
     Output("valve_pressure_drop", "Pa", "pressure lost across the valve"),
 )
 PARAMETERS = (
-    Parameter("fluid_inertance", "kg/m^4", "rho*L/A of the water column", 2.0e7, POSITIVE, "illustrative: 10 m of 25 mm pipe"),
+    Parameter("fluid_inertance", "kg/m^4", "rho*L/A of the water column", 2.0e7, NONZERO, "illustrative: 10 m of 25 mm pipe"),
     Parameter("static_head", "m", "geodetic lift of the loop (0 for a closed loop)", 0.0, (-math.inf, math.inf), "closed loop"),
     Parameter("pipe_resistance", "Pa*s^2/m^6", "quadratic loss coefficient of pipe and fittings", 2.0e10, POSITIVE, "illustrative default"),
     Parameter("valve_resistance", "Pa*s^2/m^6", "quadratic loss coefficient of the fully open valve", 1.0e10, POSITIVE, "illustrative default"),

@@ -8,6 +8,7 @@ declarations with qualified names (``"motor.current"``), one ``rhs(t, x, u, p)``
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,9 +55,9 @@ def check_parameter_values(
         if not math.isfinite(value):
             problems.append(f"`{declaration.name}` must be finite [{declaration.unit}]; got {value!r}.")
         elif not lower <= value <= upper:
-            problems.append(
-                f"`{declaration.name}` must be within [{lower:g}, {upper:g}] {declaration.unit}; got {value!r}."
-            )
+            # a lower bound of the smallest normal float declares "strictly positive" (the value divides)
+            opening = "(0" if 0.0 < lower <= sys.float_info.min else f"[{lower:g}"
+            problems.append(f"`{declaration.name}` must be within {opening}, {upper:g}] {declaration.unit}; got {value!r}.")
         vector[index] = value
     if problems:
         raise ParameterError(join_problems(f"invalid parameters for {owner}:", problems))
