@@ -422,6 +422,7 @@ class UnscentedKalmanFilter:
         variables["nis_upper"] = xr.DataArray(nis_upper, dims="time", attrs={"units": "1", "description": "97.5 % chi-square quantile for this step"})
         variables["gated"] = xr.DataArray(gated.astype(np.int8), dims="time", attrs={"units": "1", "description": "1 where the sample was rejected by the innovation gate"})
         variables["gap"] = xr.DataArray(gaps.astype(np.int8), dims="time", attrs={"units": "1", "description": "1 where the interval before the sample exceeded gap_threshold"})
+        variables["mean_transformed"] = xr.DataArray(z_post, dims=("time", "augmented"), attrs={"units": "transformed", "description": "posterior mean in the filter's transformed space (log/logit/identity per coordinate)"})
         variables["covariance"] = xr.DataArray(p_post, dims=("time", "augmented", "augmented_"), attrs={"units": "transformed", "description": "posterior covariance in the filter's transformed space"})
         dataset = xr.Dataset(variables, coords={
             "time": ("time", times, {"units": "s", "description": "time since start"}),
