@@ -235,7 +235,9 @@ def simulate(
         if solution.status == -1:
             reached = solution.t[-1] if solution.t.size else start
             raise SimulationError(f"solver {method} failed at t = {reached:.6g} s in model {model.name!r}: {solution.message}")
-        for t, state in zip(solution.t, solution.y.T, strict=True):
+        # scipy returns y as an empty *list* when a terminal event stops the segment before its first t_eval point
+        trajectory = np.asarray(solution.y, dtype=float).reshape(n_states, -1)
+        for t, state in zip(solution.t, trajectory.T, strict=True):
             if t in grid:
                 out_t.append(float(t))
                 out_x.append(state)
