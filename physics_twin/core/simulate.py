@@ -212,8 +212,15 @@ def simulate(
                 out_u.append(input_at(float(t), start))
             continue
 
-        def f(t: float, state: np.ndarray, s: float = start) -> np.ndarray:
-            derivative = model.rhs(t, state, input_at(t, s), p)
+        # The solver sees the inputs of the open interval (start, stop): a callable's value at a breakpoint (which
+        # belongs to one side only) never leaks into the other segment. Recorded inputs are the values at the times.
+        inside = (math.nextafter(start, stop), math.nextafter(stop, start))
+
+        def u_at(t: float, s: float = start, bounds: tuple[float, float] = inside) -> np.ndarray:
+            return input_at(min(max(t, bounds[0]), bounds[1]), s)
+
+        def f(t: float, state: np.ndarray, u_of: Callable[[float], np.ndarray] = u_at) -> np.ndarray:
+            derivative = model.rhs(t, state, u_of(t), p)
             if not np.all(np.isfinite(derivative)):
                 # LSODA loops forever on an infinite derivative and returns NaN "successfully" on a NaN one.
                 raise SimulationError(_non_finite_message(model, t, state, derivative))
@@ -221,8 +228,8 @@ def simulate(
 
         scipy_events = []
         for event in events:
-            def g(t: float, state: np.ndarray, e: Event = event, s: float = start) -> float:
-                return float(e.function(t, state, input_at(t, s), p))
+            def g(t: float, state: np.ndarray, e: Event = event, u_of: Callable[[float], np.ndarray] = u_at) -> float:
+                return float(e.function(t, state, u_of(t), p))
             g.terminal = event.terminal  # type: ignore[attr-defined]
             g.direction = event.direction  # type: ignore[attr-defined]
             scipy_events.append(g)
