@@ -110,4 +110,29 @@ class CentrifugalPump(Component):
                 f"`shutoff_power` must be below the BEP shaft power {bep_power:.6g} W "
                 f"(rho*g*bep_head*bep_flow/bep_efficiency); got {values['shutoff_power']!r} W."
             )
+        if not problems:
+            peak, at_flow = _peak_efficiency(values, bep_power)
+            if peak > 1.0:
+                problems.append(
+                    f"the curves give an efficiency of {peak:.6g} > 1 at {at_flow:.6g} m^3/s (more hydraulic than shaft power): "
+                    f"raise `shutoff_power` (got {values['shutoff_power']!r} W; the BEP is the efficiency peak at "
+                    f"{2.0 * bep_power * (values['shutoff_head'] - values['bep_head']) / values['bep_head']:.6g} W) or lower "
+                    "`bep_efficiency`."
+                )
         return problems
+
+
+def _peak_efficiency(values, bep_power: float) -> tuple[float, float]:
+    """Largest efficiency of the curves over forward flow and where it occurs. [1], [m³/s]
+
+    With s = Q / Q_b, eta(s) = rho g (H0 - (H0 - H_b) s²) s Q_b / (P0 + (P_b - P0) s). Its derivative vanishes where
+    2 (H0 - H_b)(P_b - P0) s³ + 3 (H0 - H_b) P0 s² - H0 P0 = 0, which has exactly one positive root (the maximum);
+    for P0 = 0 the maximum is the limit at s -> 0, rho g H0 Q_b / P_b.
+    """
+    h0, hb, qb, p0 = values["shutoff_head"], values["bep_head"], values["bep_flow"], values["shutoff_power"]
+    rho_g = values["fluid_density"] * GRAVITY
+    if p0 <= 0.0:
+        return rho_g * h0 * qb / bep_power, 0.0
+    roots = np.roots([2.0 * (h0 - hb) * (bep_power - p0), 3.0 * (h0 - hb) * p0, 0.0, -h0 * p0])
+    s = float(max(r.real for r in roots if abs(r.imag) <= 1e-9 * abs(r) and r.real > 0.0))
+    return rho_g * (h0 - (h0 - hb) * s * s) * s * qb / (p0 + (bep_power - p0) * s), s * qb
