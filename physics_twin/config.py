@@ -65,12 +65,14 @@ class InputChannel:
 
 @dataclass(frozen=True)
 class MeasurementChannel:
-    """A measured model output: data column, its unit, and the noise standard deviation (column unit)."""
+    """A measured model output: data column, its unit, the noise standard deviation (column unit) and
+    an optional noise part proportional to the reading (fraction)."""
 
     name: str
     column: str
     unit: str
     noise: float
+    relative_noise: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class CalibrationConfig:
     parameters: tuple[str, ...]
     window: tuple[float, float]
     warmup: float = 0.0
+    tune_noise: bool = False
 
 
 @dataclass(frozen=True)
@@ -367,9 +370,12 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
     for output, spec in r.table(raw.get("measurements"), "measurements").items():
         where = f"measurements.\"{output}\""
         spec = r.table(spec, where)
-        r.unknown_keys(spec, {"column", "unit", "noise"}, where)
+        r.unknown_keys(spec, {"column", "unit", "noise", "relative_noise"}, where)
+        relative = r.number(spec.get("relative_noise"), f"{where}.relative_noise", default=0.0)
+        if relative < 0:
+            r.problems.append(f"`{where}.relative_noise` must be >= 0 (a fraction of the reading); got {relative!r}.")
         measurements.append(MeasurementChannel(output, r.text(spec, "column", where), r.text(spec, "unit", where),
-                                               r.number(spec.get("noise"), f"{where}.noise", positive=True)))
+                                               r.number(spec.get("noise"), f"{where}.noise", positive=True), relative))
     if not measurements:
         r.problems.append("`measurements` must map at least one model output to a data column.")
 
@@ -408,9 +414,12 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
     calibration = None
     if "calibration" in raw:
         spec = r.table(raw["calibration"], "calibration")
-        r.unknown_keys(spec, {"parameters", "window", "warmup"}, "calibration")
+        r.unknown_keys(spec, {"parameters", "window", "warmup", "tune_noise"}, "calibration")
+        tune = spec.get("tune_noise", False)
+        if not isinstance(tune, bool):
+            r.problems.append(f"`calibration.tune_noise` must be true or false; got {tune!r}.")
         calibration = CalibrationConfig(r.names(spec.get("parameters"), "calibration.parameters"), r.window(spec.get("window"), "calibration.window"),
-                                        r.duration(spec.get("warmup"), "calibration.warmup", default=0.0))
+                                        r.duration(spec.get("warmup"), "calibration.warmup", default=0.0), tune is True)
     deviation = None
     if "deviation" in raw:
         spec = r.table(raw["deviation"], "deviation")

@@ -38,6 +38,7 @@ from physics_twin.core.system import System
 from physics_twin.core.units import converter
 from physics_twin.errors import ConfigError, DataError, ParameterError, join_problems, unknown_name_message
 from physics_twin.estimation import EstimatedParameter, UnscentedKalmanFilter
+from physics_twin.estimation.ukf import consistency_summary
 from physics_twin.estimation.batch import Experiment, FitResult, fit_parameters
 from physics_twin.io import ChannelMap, SensorData, read_sensor_csv
 from physics_twin.prognostics.contract import build_rul_document, parameter_set_hash, write_rul_document
@@ -134,6 +135,7 @@ class Twin:
         self.system = build_system(config)
         self.model = self.system.model()
         self._check_names()
+        self.measurement_noise_used: dict[str, float] = self.measurement_noise()
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Twin:
@@ -220,6 +222,13 @@ class Twin:
         return noise
 
     # -- the run -----------------------------------------------------------------------------------
+    def calibrate(self, data: SensorData) -> FitResult:
+        """Batch calibration alone, on the configured window (see ``[calibration]``)."""
+        if self.config.calibration is None:
+            raise ConfigError(f"configuration {self.config.source} has no [calibration] table.")
+        measurements = data.array([m.name for m in self.config.measurements])
+        return self._calibrate(data.times, self.inputs(data), measurements, self.measurement_noise())
+
     def run(self, data: SensorData, progress: Callable[[str, int, int], None] | None = None) -> TwinResult:
         """Calibrate, filter, flag deviations and predict RUL over ``data``.
 
@@ -258,7 +267,10 @@ class Twin:
             dataset.attrs["rul_status"] = "degradation onset not reached: the filter and the RUL prediction did not start"
             return TwinResult(dataset, None, None, [], calibration)
         overrides = dict(zip(model.parameter_names, parameters.tolist(), strict=True))
+        if config.calibration is not None and config.calibration.tune_noise:
+            noise = self._tune_noise(times, inputs, measurements, noise, overrides, start)
         estimator = self._filter(times, inputs, measurements, noise, overrides, start)
+        self.measurement_noise_used = noise
         chunk = 2000
         pieces = []
         state = None
@@ -269,12 +281,7 @@ class Twin:
             pieces.append(piece)
             report("filter", stop - start, total)
         filtered = xr.concat(pieces, dim="time", data_vars="all", coords="minimal", compat="override", combine_attrs="override") if len(pieces) > 1 else pieces[0]
-        if len(pieces) > 1:
-            from physics_twin.estimation.ukf import nis_summary
-
-            filtered.attrs.update(nis_summary(filtered["nis"].values, filtered["nis_dof"].values))
-            filtered.attrs["samples_gated"] = int(filtered["gated"].sum())
-            filtered.attrs["gaps_flagged"] = int(filtered["gap"].sum())
+        filtered.attrs.update(consistency_summary(filtered, measured))
         events = self._deviations(filtered)
         rul_over_time, last_rul = self._rul(filtered, estimator, report)
         dataset = self._assemble(data, filtered, inputs, start, calibration, rul_over_time)
@@ -293,6 +300,30 @@ class Twin:
         experiment = Experiment(times[index], inputs[index], measurements[index], x0, settings.warmup)
         return fit_parameters(self.model, [experiment], measured=noise, estimate=settings.parameters,
                               integrator=self.config.filter.integrator, max_step=self.config.filter.max_step)
+
+    def _tune_noise(self, times, inputs, measurements, noise, overrides, start) -> dict[str, float]:
+        """Measurement noise matched to the innovations on the calibration window.
+
+        Covariance matching (after Mehra 1970): on healthy data each channel's normalised squared
+        innovation, innovation² / S with S = H P H' + R, should average 1. Each pass of the filter over
+        the window scales R by that average (damped: its square root), starting from the configured
+        noise; six passes. The noise used is stored with each measured channel.
+        """
+        window = (times >= self.config.calibration.window[0]) & (times < self.config.calibration.window[1])
+        index = np.flatnonzero(window & (np.arange(times.size) >= start))
+        if index.size < 10:
+            return noise
+        tuned = dict(noise)
+        for _ in range(6):
+            estimator = self._filter(times, inputs, measurements, tuned, overrides, int(index[0]))
+            result, _ = estimator.run(times[index], inputs[index], measurements[index])
+            for name in tuned:
+                normalised = (result[f"{name}_innovation"].values / result[f"{name}_innovation_std"].values) ** 2
+                used = np.isfinite(normalised)
+                if used.sum() < 10:
+                    continue
+                tuned[name] *= float(np.mean(normalised[used])) ** 0.25
+        return tuned
 
     def _filter_start(self, times, measurements, parameters) -> int | None:
         onset = self.config.filter.onset
@@ -358,8 +389,9 @@ class Twin:
             value = overrides[spec.name]
             estimate.append(EstimatedParameter(spec.name, initial_std=spec.relative_std * abs(value),
                                                random_walk=spec.relative_random_walk * abs(value), transform=spec.transform, initial=value))
+        relative = {m.name: m.relative_noise for m in self.config.measurements if m.relative_noise > 0}
         return UnscentedKalmanFilter(
-            self.model, measured=noise, estimate=estimate, initial_state=initial,
+            self.model, measured=noise, relative_noise=relative, estimate=estimate, initial_state=initial,
             initial_std=settings.initial_std, process_noise=settings.process_noise, parameters=overrides,
             integrator=settings.integrator, max_step=settings.max_step, gate_probability=settings.gate_probability,
             gap_threshold=settings.gap_threshold,
@@ -447,6 +479,8 @@ class Twin:
         if rul is not None:
             dataset = xr.merge([dataset, rul], combine_attrs="override")
         dataset.attrs.update(self._attrs(data, start))
+        for channel, value in self.measurement_noise_used.items():
+            dataset[f"{channel}_measured"].attrs["noise_std"] = value
         if calibration is not None:
             dataset.attrs["calibration_reduced_chi_square"] = calibration.reduced_chi_square
             dataset.attrs["calibration_warnings"] = "; ".join(calibration.identifiability_warnings()) or "none"

@@ -135,12 +135,12 @@ _F1, _F2, _F3, _I1, _B1, _f8, _i8 = types.F1, types.F2, types.F3, types.I1, type
 
 
 @jit(signature=(
-    KERNEL, KERNEL, _F1, _F2, _F2, _F1, _F2, _f8, _F1, _F1,
+    KERNEL, KERNEL, _F1, _F2, _F2, _F1, _F2, _f8, _F1, _F1, _F1,
     _i8, _F1, _I1, _I1, _F1, _F1, _I1,
     _f8, _i8, _f8, _f8, _f8, _F1, _B1,
 ))
 def ukf_run(
-    rhs, output, times, inputs, measurements, z0, p0, t_prior, q_rate, r_diag,
+    rhs, output, times, inputs, measurements, z0, p0, t_prior, q_rate, r_diag, r_relative,
     n_states, p_base, parameter_index, transforms, lower, upper, output_index,
     max_step, method, alpha, beta, kappa, gate, freeze,
 ):
@@ -153,7 +153,9 @@ def ukf_run(
     measurements : (n, m)   measured outputs, NaN where a channel did not report
     z0, p0 :                prior mean and covariance at ``t_prior`` (transformed space)
     q_rate : (nz,)          process-noise density: each step adds diag(q_rate * dt)
-    r_diag : (m,)           measurement-noise variances
+    r_diag : (m,)           measurement-noise variances (absolute part)
+    r_relative : (m,)       relative measurement-noise variances: channel c's variance is
+                            r_diag[c] + r_relative[c] * (predicted value)²
     gate : (m + 1,)         chi-square gate per degree of freedom (inf = no gating)
     freeze : (n,) bool      True where parameter updates are frozen at that sample
 
@@ -234,8 +236,10 @@ def ukf_run(
         for i in range(n_sigma):
             d = ysig[i] - ymean
             full_s += wc[i] * np.outer(d, d)
+        r_now = np.empty(m)
         for c in range(m):
-            innovation_var[k, c] = full_s[c, c] + r_diag[c]
+            r_now[c] = r_diag[c] + r_relative[c] * ymean[c] * ymean[c]
+            innovation_var[k, c] = full_s[c, c] + r_now[c]
         if count > 0:
             index = np.flatnonzero(available)
             s = np.empty((count, count))
@@ -245,7 +249,7 @@ def ukf_run(
                 nu[a] = measurements[k, index[a]] - ymean[index[a]]
                 for b in range(count):
                     s[a, b] = full_s[index[a], index[b]]
-                s[a, a] += r_diag[index[a]]
+                s[a, a] += r_now[index[a]]
             for i in range(n_sigma):
                 dz = sig[i] - z
                 for a in range(count):

@@ -30,7 +30,7 @@ from physics_twin.core.model import Model
 from physics_twin.errors import EstimationError, ParameterError, ShapeError, join_problems, unknown_name_message
 from physics_twin.estimation import _kernels as kernels
 
-__all__ = ["EstimatedParameter", "FilterState", "UnscentedKalmanFilter"]
+__all__ = ["EstimatedParameter", "FilterState", "UnscentedKalmanFilter", "consistency_summary", "nis_summary"]
 
 _TRANSFORMS = {"none": kernels.IDENTITY, "log": kernels.LOG, "logit": kernels.LOGIT}
 
@@ -134,6 +134,9 @@ class UnscentedKalmanFilter:
         The model (``system.model()``).
     measured : mapping of str to float
         Measured output name -> measurement-noise standard deviation. [output unit]
+    relative_noise : mapping of str to float, optional
+        Measured output name -> noise standard deviation as a fraction of the predicted value
+        (sensors whose error scales with the reading); added in variance to ``measured``. [1]
     estimate : sequence of EstimatedParameter
         Parameters to estimate jointly with the states.
     initial_state : mapping, optional
@@ -168,6 +171,7 @@ class UnscentedKalmanFilter:
         model: Model,
         *,
         measured: Mapping[str, float],
+        relative_noise: Mapping[str, float] | None = None,
         estimate: Sequence[EstimatedParameter] = (),
         initial_state: Mapping[str, float] | None = None,
         initial_std: Mapping[str, float] | None = None,
@@ -190,6 +194,11 @@ class UnscentedKalmanFilter:
         for name, std in measured.items():
             if not (isinstance(std, (int, float)) and math.isfinite(std) and std > 0):
                 problems.append(f"measurement noise of `{name}` must be a finite number > 0 [{self._unit_of(name)}]; got {std!r}.")
+        for name, fraction in (relative_noise or {}).items():
+            if name not in measured:
+                problems.append(f"`relative_noise` names {name!r}, which is not in `measured` {list(measured)}.")
+            elif not (isinstance(fraction, (int, float)) and math.isfinite(fraction) and fraction >= 0):
+                problems.append(f"relative noise of `{name}` must be a finite fraction >= 0; got {fraction!r}.")
         self.measured = tuple(measured)
         self.parameter_values = model.parameter_vector(parameters)
         self.x0 = model.initial_state(initial_state)
@@ -263,6 +272,7 @@ class UnscentedKalmanFilter:
         self._parameter_index = np.asarray(estimated_index, dtype=np.int64)
         self._output_index = np.asarray([output_names.index(n) for n in self.measured], dtype=np.int64)
         self._r_diag = np.asarray([measured[n] for n in self.measured], float) ** 2
+        self._r_relative = np.asarray([(relative_noise or {}).get(n, 0.0) for n in self.measured], float) ** 2
         self.integrator = method_code(integrator)
         self.max_step = float(max_step)
         self.alpha, self.beta, self.kappa = float(alpha), float(beta), float(kappa)
@@ -362,7 +372,7 @@ class UnscentedKalmanFilter:
         result = kernels.ukf_run(
             self.model.rhs, self.model.output, c(times), c(inputs), c(measurements), c(state.mean),
             c(state.covariance), float(state.time),
-            self._q_rate, self._r_diag, len(self.model.states), self.parameter_values, self._parameter_index,
+            self._q_rate, self._r_diag, self._r_relative, len(self.model.states), self.parameter_values, self._parameter_index,
             self._transforms, self._lower, self._upper, self._output_index, self.max_step, self.integrator,
             self.alpha, self.beta, self.kappa, gate, c(freeze, np.bool_),
         )
@@ -429,8 +439,8 @@ class UnscentedKalmanFilter:
             "augmented": ("augmented", list(self.names)),
             "augmented_": ("augmented_", list(self.names)),
         })
-        dataset.attrs.update(nis_summary(nis, dof))
-        dataset.attrs.update({"model": self.model.name, "filter": "UKF", "samples_gated": int(gated.sum()), "gaps_flagged": int(gaps.sum())})
+        dataset.attrs.update({"model": self.model.name, "filter": "UKF"})
+        dataset.attrs.update(consistency_summary(dataset, self.measured))
         return dataset
 
 
@@ -452,3 +462,16 @@ def nis_summary(nis: np.ndarray, dof: np.ndarray, confidence: float = 0.95) -> d
         "nis_band_upper": float(stats.chi2.ppf((1 + confidence) / 2, total) / count),
         "nis_samples": count,
     }
+
+
+def consistency_summary(result: xr.Dataset, measured: Sequence[str]) -> dict[str, float]:
+    """The run's health from a filter result: NIS summary, mean normalised squared innovation per
+    channel (1 for a consistent filter), and the counts of gated samples and flagged gaps."""
+    summary: dict[str, float] = dict(nis_summary(result["nis"].values, result["nis_dof"].values))
+    for name in measured:
+        normalised = (result[f"{name}_innovation"].values / result[f"{name}_innovation_std"].values) ** 2
+        finite = np.isfinite(normalised)
+        summary[f"{name}_normalised_innovation_mean"] = float(np.mean(normalised[finite])) if finite.any() else math.nan
+    summary["samples_gated"] = int(result["gated"].sum())
+    summary["gaps_flagged"] = int(result["gap"].sum())
+    return summary

@@ -78,6 +78,7 @@ __all__ = [
     "convergence",
     "cumulative_relative_accuracy",
     "prognostic_horizon",
+    "prognostic_summary",
     "relative_accuracy",
 ]
 
@@ -577,3 +578,59 @@ def convergence(
     x_c = float(np.sum((t[1:] ** 2 - t[:-1] ** 2) * m) / (2.0 * area))
     y_c = float(np.sum(width * m**2) / (2.0 * area))
     return Convergence(float(math.hypot(x_c - run.start_time, y_c)), x_c, y_c, bool(np.any(run.censored[:-1])))
+
+
+def prognostic_summary(
+    prediction_times: Any,
+    predicted_rul: Any,
+    end_of_life: float,
+    *,
+    censoring_bound: float | None = None,
+    alpha: float = 0.2,
+    lambdas: Sequence[float] = (0.25, 0.5, 0.75),
+    predicted_quantiles: Any = None,
+    quantile_levels: Any = None,
+) -> dict[str, Any]:
+    """All the metrics of one run-to-failure unit in one JSON-ready dictionary.
+
+    Predictions made at or after ``end_of_life`` are dropped (their true RUL is not positive).
+    Times share the unit's life origin. [s]; RUL values in the result are in hours.
+
+    Returns
+    -------
+    dict
+        ``alpha_lambda`` (per lambda: accurate, predicted and true RUL), ``relative_accuracy`` (per
+        lambda), ``cumulative_relative_accuracy``, ``prognostic_horizon_h`` (and whether one was
+        found), ``convergence_h``, ``fraction_within_alpha`` (share of all predictions inside the
+        alpha cone), and ``predictions``.
+    """
+    times = np.asarray(prediction_times, dtype=float)
+    predicted = np.asarray(predicted_rul, dtype=float)
+    keep = times < end_of_life
+    times, predicted = times[keep], predicted[keep]
+    quantiles = None if predicted_quantiles is None else np.asarray(predicted_quantiles, dtype=float)[keep]
+    if times.size < 2:
+        raise ParameterError(f"at least 2 predictions before the end of life are needed; got {times.size}.")
+    true = end_of_life - times
+    shared = {"end_of_life": end_of_life}
+    accuracy = alpha_lambda_accuracy(times, true, predicted, lambdas=lambdas, alpha=alpha, predicted_quantiles=quantiles,
+                                     quantile_levels=quantile_levels, **shared)
+    relative = relative_accuracy(times, true, predicted, lambdas=lambdas, censoring_bound=censoring_bound, **shared)
+    cumulative = cumulative_relative_accuracy(times, true, predicted, censoring_bound=censoring_bound, **shared)
+    horizon = prognostic_horizon(times, true, predicted, alpha=alpha, **shared)
+    converge = convergence(times, true, predicted, censoring_bound=censoring_bound, **shared)
+    within = np.isfinite(predicted) & (np.abs(predicted - true) <= alpha * true)
+    return {
+        "predictions": int(times.size),
+        "alpha": alpha,
+        "alpha_lambda": [
+            {"lambda": float(lam), "accurate": bool(ok), "predicted_rul_h": float(p / 3600.0), "true_rul_h": float(r / 3600.0)}
+            for lam, ok, p, r in zip(accuracy.lambdas, accuracy.accurate, accuracy.predicted_rul, accuracy.true_rul, strict=True)
+        ],
+        "relative_accuracy": {f"{lam:g}": float(v) for lam, v in zip(relative.lambdas, relative.values, strict=True)},
+        "cumulative_relative_accuracy": float(cumulative.value),
+        "prognostic_horizon_h": float(horizon.horizon / 3600.0),
+        "prognostic_horizon_found": bool(horizon.found),
+        "convergence_h": float(converge.value / 3600.0),
+        "fraction_within_alpha": float(np.mean(within)),
+    }

@@ -1,0 +1,165 @@
+"""The ``physics-twin`` command line.
+
+Subcommands
+-----------
+``demo``        the two shipped twins on the shipped real data (SKAB pump, IMS bearing), with figures
+``run``         a twin from a TOML config over a data file -> NetCDF + RUL JSON + summary
+``calibrate``   batch calibration only: values, confidence intervals, identifiability
+``components``  the registered component types with their signals and parameters
+
+Exit status: 0 on success, 2 when the input is wrong (config, data, units: the message says what and
+where), 1 on an unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from physics_twin.errors import PhysicsTwinError
+
+__all__ = ["main"]
+
+
+class _Progress:
+    """tqdm bars per stage on stderr (only on a terminal unless forced)."""
+
+    def __init__(self, enabled: bool | None) -> None:
+        self.enabled = enabled
+        self.bars: dict[str, object] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(total=total, desc=stage, unit="step", disable=self.enabled is False or None, leave=False, file=sys.stderr)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _run(args: argparse.Namespace) -> int:
+    from physics_twin.twin import Twin
+
+    twin = Twin.from_file(args.config)
+    out = Path(args.out)
+    rul_json = Path(args.rul_json) if args.rul_json else out.with_suffix(".rul.json")
+    if not out.parent.is_dir():
+        raise PhysicsTwinError(f"`--out` folder {str(out.parent)!r} does not exist.")
+    started = time.perf_counter()
+    data = twin.read(args.data)
+    progress = _Progress(None if not args.quiet else False)
+    try:
+        result = twin.run(data, progress=progress)
+    finally:
+        progress.close()
+    written = result.write(out, rul_json if twin.config.rul is not None else None)
+    print(result.summary())
+    print(f"wrote {', '.join(str(p) for p in written)} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from physics_twin.twin import Twin
+
+    twin = Twin.from_file(args.config)
+    if twin.config.calibration is None:
+        raise PhysicsTwinError(f"configuration {args.config!r} has no [calibration] table: name the parameters and the window to fit.")
+    data = twin.read(args.data)
+    fit = twin.calibrate(data)
+    print(f"{'parameter':<40} {'value':>12} {'std':>11} {'95 % CI':>27}")
+    for name, value, std, low, high in zip(fit.names, fit.values, fit.std, fit.lower, fit.upper, strict=True):
+        print(f"{name:<40} {value:12.5g} {std:11.3g}  [{low:11.5g}, {high:11.5g}]")
+    print(f"reduced chi-square {fit.reduced_chi_square:.3f}; residual RMS " + ", ".join(f"{k} {v:.3g}" for k, v in fit.residual_rms.items()))
+    for warning in fit.identifiability_warnings():
+        print(f"identifiability: {warning}")
+    return 0
+
+
+def _components(args: argparse.Namespace) -> int:
+    from physics_twin.components.registry import component_class, list_components
+
+    for name in list_components():
+        cls = component_class(name)
+        print(f"{name}: {(cls.__doc__ or '').strip().splitlines()[0] if cls.__doc__ else ''}")
+        if args.verbose:
+            for label, records in (("states", cls.STATES), ("inputs", cls.INPUTS), ("outputs", cls.OUTPUTS), ("parameters", cls.PARAMETERS)):
+                if records:
+                    print(f"  {label}: " + ", ".join(f"{r.name} [{r.unit}]" for r in records))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from physics_twin.demo import run_demo
+
+    return run_demo(Path(args.out), quiet=args.quiet)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(prog="physics-twin", description="Physics-based digital twins of rotating equipment.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="run the shipped twins on the shipped real data and print the figures")
+    demo.add_argument("--out", default="physics-twin-demo", help="folder for the outputs (created; default ./physics-twin-demo)")
+    demo.add_argument("--quiet", action="store_true", help="no progress bars")
+    demo.set_defaults(handler=_demo)
+
+    run = commands.add_parser("run", help="run a twin over a data file")
+    run.add_argument("config", help="twin configuration (TOML)")
+    run.add_argument("--data", required=True, help="sensor data file (CSV)")
+    run.add_argument("--out", required=True, help="result file (NetCDF)")
+    run.add_argument("--rul-json", help="RUL contract document (default: OUT with .rul.json)")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.set_defaults(handler=_run)
+
+    calibrate = commands.add_parser("calibrate", help="batch calibration on the configured window")
+    calibrate.add_argument("config", help="twin configuration (TOML)")
+    calibrate.add_argument("--data", required=True, help="sensor data file (CSV)")
+    calibrate.set_defaults(handler=_calibrate)
+
+    components = commands.add_parser("components", help="list the registered component types")
+    components.add_argument("-v", "--verbose", action="store_true", help="show signals and parameters")
+    components.set_defaults(handler=_components)
+
+    try:
+        from physics_twin.fmu.cli import add_fmu_commands
+    except ImportError:  # the FMU commands are optional until that module exists
+        pass
+    else:
+        add_fmu_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``physics-twin`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except PhysicsTwinError as exc:
+        print(f"physics-twin {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _version() -> str:
+    from physics_twin import __version__
+
+    return __version__
+
+
+if __name__ == "__main__":
+    sys.exit(main())
