@@ -519,9 +519,8 @@ def validate(path: str | os.PathLike) -> ValidationReport:
         warnings.append(f"fmpy validation could not run: {exc}")
     if not description.capabilities:
         errors.append("the FMU declares neither ModelExchange nor CoSimulation.")
-    wanted = platform_tuple if description.fmi_version.startswith("3") else platform
-    if description.platforms and wanted not in description.platforms:
-        errors.append(f"no binary for this platform ({wanted}); the FMU ships {list(description.platforms)}.")
+    if description.platforms and not {platform, platform_tuple} & set(description.platforms):
+        errors.append(f"no binary for this platform ({platform_tuple}); the FMU ships {list(description.platforms)}.")
     return ValidationReport(path, tuple(errors), tuple(warnings))
 
 

@@ -116,6 +116,9 @@ def build_oscillator_fmu(
             f"      <{fmi_type} {type_attributes}/>\n    </ScalarVariable>"
         )
     index = {v[0]: i + 1 for i, v in enumerate(variables)}
+    base_units = {"m": 'm="1"', "m/s": 'm="1" s="-1"', "m/s2": 'm="1" s="-2"', "N/m": 'kg="1" s="-2"', "N.s/m": 'kg="1" s="-1"',
+                  "N": 'kg="1" m="1" s="-2"', "s": 's="1"'}
+    units = "\n".join(f'    <Unit name="{unit}"><BaseUnit {exponents}/></Unit>' for unit, exponents in base_units.items())
     outputs = [("position", "1"), ("force_out", str(index["force"])), ("last_step", ""), ("step_count", ""), ("moving", "2")]
     structure = "\n".join(f'      <Unknown index="{index[o]}" dependencies="{d}"/>' for o, d in outputs)
     initial = "\n".join(f'      <Unknown index="{index[o]}"/>' for o in ("der(x)", "der(v)", "position", "force_out", "last_step", "step_count", "moving"))
@@ -126,6 +129,9 @@ def build_oscillator_fmu(
     canNotUseMemoryManagementFunctions="true"/>
   <CoSimulation modelIdentifier="pt_oscillator" canHandleVariableCommunicationStepSize="{str(variable_step).lower()}"
     canGetAndSetFMUstate="{flags}" canSerializeFMUstate="{flags}" canNotUseMemoryManagementFunctions="true"/>
+  <UnitDefinitions>
+{units}
+  </UnitDefinitions>
   <DefaultExperiment startTime="0" stopTime="10" stepSize="0.01"/>
   <ModelVariables>
 {chr(10).join(scalar)}
