@@ -71,7 +71,9 @@ def output(t, x, u, p):
     bep_power = density * GRAVITY * bep_head * bep_flow / bep_efficiency
     power_coefficient = (bep_power - shutoff_power) / bep_flow
     head = shutoff_head * ratio * ratio - head_coefficient * flow * abs(flow)
-    power = shutoff_power * ratio**3 + power_coefficient * ratio * ratio * flow
+    # ratio * ratio * ratio, not ratio**3: numba lowers an integer power to multiplications while Python calls pow(),
+    # and the two differ in the last bit (the compiled and the plain-Python kernel must agree exactly)
+    power = shutoff_power * ratio * ratio * ratio + power_coefficient * ratio * ratio * flow
     y = np.empty(5)
     y[0] = density * GRAVITY * head
     y[1] = speed / (rated_speed * rated_speed) * (shutoff_power * ratio + power_coefficient * flow)
