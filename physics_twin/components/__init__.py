@@ -3,7 +3,28 @@
 from physics_twin.components.bearing_degradation import BearingDegradation
 from physics_twin.components.centrifugal_pump import CentrifugalPump
 from physics_twin.components.dc_motor import DCMotor
+from physics_twin.components.dc_motor_thermal import DCMotorThermal
+from physics_twin.components.gearbox import Gearbox, gear_train
+from physics_twin.components.induction_motor import InductionMotor
+from physics_twin.components.insulation_ageing import InsulationAgeing
+from physics_twin.components.permanent_magnet_synchronous_motor import PermanentMagnetSynchronousMotor
 from physics_twin.components.pipe_loop import PipeLoop
 from physics_twin.components.registry import COMPONENTS, component_class, list_components
+from physics_twin.components.thermal_network import MotorThermalNetwork
 
-__all__ = ["COMPONENTS", "BearingDegradation", "CentrifugalPump", "DCMotor", "PipeLoop", "component_class", "list_components"]
+__all__ = [
+    "COMPONENTS",
+    "BearingDegradation",
+    "CentrifugalPump",
+    "DCMotor",
+    "DCMotorThermal",
+    "Gearbox",
+    "InductionMotor",
+    "InsulationAgeing",
+    "MotorThermalNetwork",
+    "PermanentMagnetSynchronousMotor",
+    "PipeLoop",
+    "component_class",
+    "gear_train",
+    "list_components",
+]

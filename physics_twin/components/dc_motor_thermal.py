@@ -64,7 +64,14 @@ OUTPUTS = (
 )
 PARAMETERS = (
     *[d for d in _DC_PARAMETERS if d.name not in ("thermal_capacitance", "thermal_resistance")],
-    Parameter("iron_loss_coefficient", "N*m*s/rad", "armature core loss per (rad/s)², as a drag torque per rad/s", 2.0e-5, (0.0, math.inf), "illustrative default"),
+    Parameter(
+        "iron_loss_coefficient",
+        "N*m*s/rad",
+        "armature core loss per (rad/s)², as a drag torque per rad/s",
+        2.0e-5,
+        (0.0, math.inf),
+        "illustrative default",
+    ),
     *thermal_parameters(60.0, 250.0, 400.0, 0.6, 0.4, 1.2, "illustrative default (100 W motor)"),
     *insulation_parameters(),
 )
@@ -77,7 +84,9 @@ _KFE = index_of(PARAMETERS, "iron_loss_coefficient")
 _THERMAL = index_of(PARAMETERS, "winding_thermal_capacitance")
 _AGEING = index_of(PARAMETERS, "insulation_class_temperature")
 if [d.name for d in PARAMETERS[:3]] != [d.name for d in _DC_PARAMETERS[:3]]:  # _resistance reads p[0:3]
-    raise ModelStructureError("DCMotorThermal must keep DCMotor's first three parameters in place (the resistance law reads them).")
+    raise ModelStructureError(
+        "DCMotorThermal must keep DCMotor's first three parameters in place (the resistance law reads them)."
+    )
 
 
 @jit

@@ -59,7 +59,13 @@ __all__ = ["CLASS_TEMPERATURES", "InsulationAgeing", "ageing_factor", "insulatio
 NONZERO = (sys.float_info.min, math.inf)
 #: Thermal classes of IEC 60085:2007 -> class temperature [K].
 CLASS_TEMPERATURES = {
-    "A": 378.15, "E": 393.15, "B": 403.15, "F": 428.15, "H": 453.15, "N": 473.15, "R": 493.15,
+    "A": 378.15,
+    "E": 393.15,
+    "B": 403.15,
+    "F": 428.15,
+    "H": 453.15,
+    "N": 473.15,
+    "R": 493.15,
 }
 _MAX_EXPONENT = 100.0
 _HOUR = 3600.0
@@ -67,7 +73,9 @@ _HOUR = 3600.0
 
 def insulation_state() -> State:
     """The loss-of-life state (fraction of the rated life consumed)."""
-    return State("insulation_life_consumed", "1", "fraction of the insulation's rated thermal life consumed", 0.0, nonnegative=True)
+    return State(
+        "insulation_life_consumed", "1", "fraction of the insulation's rated thermal life consumed", 0.0, nonnegative=True
+    )
 
 
 def insulation_parameters(class_temperature: float = CLASS_TEMPERATURES["F"]) -> tuple[Parameter, ...]:
@@ -80,20 +88,36 @@ def insulation_parameters(class_temperature: float = CLASS_TEMPERATURES["F"]) ->
     """
     return (
         Parameter(
-            "insulation_class_temperature", "K", "temperature at which the insulation reaches its rated life",
-            class_temperature, (273.15, 773.15), "IEC 60085:2007 thermal class (155 = F by default)",
+            "insulation_class_temperature",
+            "K",
+            "temperature at which the insulation reaches its rated life",
+            class_temperature,
+            (273.15, 773.15),
+            "IEC 60085:2007 thermal class (155 = F by default)",
         ),
         Parameter(
-            "insulation_halving_interval", "K", "temperature rise that halves the insulation life (HIC)",
-            10.0, (1.0, 50.0), "IEC 60216-1:2013 halving interval; 10 K rule (Montsinger 1930)",
+            "insulation_halving_interval",
+            "K",
+            "temperature rise that halves the insulation life (HIC)",
+            10.0,
+            (1.0, 50.0),
+            "IEC 60216-1:2013 halving interval; 10 K rule (Montsinger 1930)",
         ),
         Parameter(
-            "insulation_rated_life", "s", "insulation life at the class temperature",
-            20000.0 * _HOUR, NONZERO, "IEC 60216-1:2013 temperature index at 20 000 h",
+            "insulation_rated_life",
+            "s",
+            "insulation life at the class temperature",
+            20000.0 * _HOUR,
+            NONZERO,
+            "IEC 60216-1:2013 temperature index at 20 000 h",
         ),
         Parameter(
-            "hot_spot_allowance", "K", "hot-spot temperature above the mean winding temperature",
-            10.0, (0.0, 100.0), "IEC 60034-1: class F limit 105 K rise over 40 °C, 10 K below 155 °C",
+            "hot_spot_allowance",
+            "K",
+            "hot-spot temperature above the mean winding temperature",
+            10.0,
+            (0.0, 100.0),
+            "IEC 60034-1: class F limit 105 K rise over 40 °C, 10 K below 155 °C",
         ),
     )
 

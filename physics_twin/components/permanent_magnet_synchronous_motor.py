@@ -54,11 +54,24 @@ import sys
 
 import numpy as np
 
+from physics_twin.components._ac_motor import (
+    AMBIENT_INPUT,
+    HEAD_SIZE,
+    LOAD_INPUT,
+    TAIL_SIZE,
+    VOLTAGE_INPUTS,
+    ac_motor_outputs,
+    machine_parameters,
+    stator_parameters,
+    winding_resistance,
+    write_head,
+    write_tail,
+)
 from physics_twin.components.insulation_ageing import ageing_rate, insulation_parameters, insulation_state
 from physics_twin.components.thermal_network import network_rates, thermal_parameters, thermal_states
 from physics_twin.core._jit import jit
 from physics_twin.core.component import Component
-from physics_twin.core.declarations import Input, Output, Parameter, State, index_of
+from physics_twin.core.declarations import Parameter, State, index_of
 
 __all__ = ["PermanentMagnetSynchronousMotor"]
 
@@ -75,50 +88,26 @@ STATES = (
     *thermal_states(),
     insulation_state(),
 )
-INPUTS = (
-    Input("voltage_d", "V", "stator voltage, d axis (amplitude-invariant)", 0.0),
-    Input("voltage_q", "V", "stator voltage, q axis (amplitude-invariant)", 0.0),
-    Input("load_torque", "N*m", "torque of the driven load on the shaft", 0.0),
-    Input("ambient_temperature", "K", "temperature of the cooling air", 293.15),
-)
-OUTPUTS = (
-    Output("current_d", "A", "stator winding current, d axis"),
-    Output("current_q", "A", "stator winding current, q axis"),
-    Output("shaft_speed", "rad/s", "rotor mechanical angular speed"),
-    Output("electromagnetic_torque", "N*m", "air-gap torque"),
-    Output("electrical_power", "W", "power drawn at the terminals"),
-    Output("phase_current_rms", "A", "rms value of the terminal phase current"),
-    Output("winding_temperature", "K", "mean temperature of the stator winding"),
-    Output("iron_temperature", "K", "temperature of the stator iron node"),
-    Output("housing_temperature", "K", "temperature of the housing node"),
-    Output("winding_resistance", "ohm", "hot stator resistance per phase"),
-    Output("copper_loss", "W", "resistive loss in the stator winding"),
-    Output("iron_loss", "W", "core loss"),
-    Output("friction_loss", "W", "bearing and windage friction loss"),
-    Output("insulation_life_consumed", "1", "fraction of the insulation's rated thermal life consumed"),
-    Output("insulation_ageing_factor", "1", "ageing rate relative to operation at the class temperature"),
-)
+INPUTS = (*VOLTAGE_INPUTS, LOAD_INPUT, AMBIENT_INPUT)
+OUTPUTS = ac_motor_outputs()
 PARAMETERS = (
-    Parameter("stator_resistance", "ohm", "stator resistance per phase at the reference temperature", 0.03, POSITIVE, _MSL),
-    Parameter("reference_temperature", "K", "temperature at which stator_resistance holds", 293.15, NONZERO, "20 °C by convention"),
-    Parameter("resistance_temperature_coefficient", "1/K", "relative resistance change per kelvin", 3.93e-3, (0.0, 0.01), "copper, IEC 60028"),
+    *stator_parameters(0.03, _MSL),
     Parameter("d_axis_inductance", "H", "synchronous inductance of the d axis", 0.4 / _OMEGA_NOMINAL, NONZERO, _MSL),
     Parameter("q_axis_inductance", "H", "synchronous inductance of the q axis", 0.4 / _OMEGA_NOMINAL, NONZERO, _MSL),
     Parameter(
-        "magnet_flux_linkage", "Wb", "peak stator flux linkage of the magnets",
-        math.sqrt(2.0) * 112.3 / _OMEGA_NOMINAL, POSITIVE, _MSL + " (112.3 V rms open circuit at 50 Hz)",
+        "magnet_flux_linkage",
+        "Wb",
+        "peak stator flux linkage of the magnets",
+        math.sqrt(2.0) * 112.3 / _OMEGA_NOMINAL,
+        POSITIVE,
+        _MSL + " (112.3 V rms open circuit at 50 Hz)",
     ),
-    Parameter("pole_pairs", "1", "number of pole pairs", 2.0, (1.0, 100.0), _MSL),
-    Parameter("rotor_inertia", "kg*m^2", "moment of inertia of the rotor and whatever rotates with it", 0.29, NONZERO, _MSL),
-    Parameter("viscous_friction", "N*m*s/rad", "bearing and windage friction per rad/s", 0.0115, POSITIVE, "illustrative (1 % at 1500 rpm)"),
-    Parameter("core_loss_conductance", "S", "core-loss conductance across the terminals, per phase", 0.01, POSITIVE, "illustrative (~400 W at 50 Hz)"),
+    *machine_parameters(2.0, 0.29, _MSL, 0.0115, 0.01, "illustrative (friction 1 % at 1500 rpm, core loss ~400 W at 50 Hz)"),
     *thermal_parameters(6000.0, 36000.0, 28000.0, 0.02, 0.01, 0.06, "illustrative default (30 kW machine)"),
     *insulation_parameters(),
 )
 
 _RS = index_of(PARAMETERS, "stator_resistance")
-_TREF = index_of(PARAMETERS, "reference_temperature")
-_ALPHA = index_of(PARAMETERS, "resistance_temperature_coefficient")
 _LD = index_of(PARAMETERS, "d_axis_inductance")
 _LQ = index_of(PARAMETERS, "q_axis_inductance")
 _PSI = index_of(PARAMETERS, "magnet_flux_linkage")
@@ -128,11 +117,7 @@ _B = index_of(PARAMETERS, "viscous_friction")
 _GC = index_of(PARAMETERS, "core_loss_conductance")
 _THERMAL = index_of(PARAMETERS, "winding_thermal_capacitance")
 _AGEING = index_of(PARAMETERS, "insulation_class_temperature")
-
-
-@jit
-def _resistance(temperature, p):
-    return p[_RS] * (1.0 + p[_ALPHA] * (temperature - p[_TREF]))
+_TAIL = HEAD_SIZE
 
 
 @jit
@@ -141,18 +126,24 @@ def _torque(i_d, i_q, p):
 
 
 @jit
+def _losses(x, u, p):
+    """Hot resistance [Ω] and the copper, core and friction losses [W]."""
+    resistance = winding_resistance(x[3], p, _RS)
+    copper = 1.5 * resistance * (x[0] * x[0] + x[1] * x[1])
+    core = 1.5 * p[_GC] * (u[0] * u[0] + u[1] * u[1])
+    return resistance, copper, core, p[_B] * x[2] * x[2]
+
+
+@jit
 def rhs(t, x, u, p):
     i_d, i_q, speed = x[0], x[1], x[2]
-    v_d, v_q = u[0], u[1]
-    resistance = _resistance(x[3], p)
+    resistance, copper, core, friction = _losses(x, u, p)
     omega_e = p[_POLES] * speed
     dx = np.empty(7)
-    dx[0] = (v_d - resistance * i_d + omega_e * p[_LQ] * i_q) / p[_LD]
-    dx[1] = (v_q - resistance * i_q - omega_e * p[_LD] * i_d - omega_e * p[_PSI]) / p[_LQ]
+    dx[0] = (u[0] - resistance * i_d + omega_e * p[_LQ] * i_q) / p[_LD]
+    dx[1] = (u[1] - resistance * i_q - omega_e * p[_LD] * i_d - omega_e * p[_PSI]) / p[_LQ]
     dx[2] = (_torque(i_d, i_q, p) - p[_B] * speed - u[2]) / p[_J]
-    copper = 1.5 * resistance * (i_d * i_d + i_q * i_q)
-    core = 1.5 * p[_GC] * (v_d * v_d + v_q * v_q)
-    rates = network_rates(x[3], x[4], x[5], copper, core, p[_B] * speed * speed, u[3], p, _THERMAL)
+    rates = network_rates(x[3], x[4], x[5], copper, core, friction, u[3], p, _THERMAL)
     dx[3] = rates[0]
     dx[4] = rates[1]
     dx[5] = rates[2]
@@ -162,27 +153,10 @@ def rhs(t, x, u, p):
 
 @jit
 def output(t, x, u, p):
-    i_d, i_q, speed = x[0], x[1], x[2]
-    v_d, v_q = u[0], u[1]
-    resistance = _resistance(x[3], p)
-    terminal_d = i_d + p[_GC] * v_d
-    terminal_q = i_q + p[_GC] * v_q
-    y = np.empty(15)
-    y[0] = i_d
-    y[1] = i_q
-    y[2] = speed
-    y[3] = _torque(i_d, i_q, p)
-    y[4] = 1.5 * (v_d * terminal_d + v_q * terminal_q)
-    y[5] = math.sqrt((terminal_d * terminal_d + terminal_q * terminal_q) / 2.0)
-    y[6] = x[3]
-    y[7] = x[4]
-    y[8] = x[5]
-    y[9] = resistance
-    y[10] = 1.5 * resistance * (i_d * i_d + i_q * i_q)
-    y[11] = 1.5 * p[_GC] * (v_d * v_d + v_q * v_q)
-    y[12] = p[_B] * speed * speed
-    y[13] = x[6]
-    y[14] = ageing_rate(x[3], p, _AGEING)[1]
+    resistance, copper, core, friction = _losses(x, u, p)
+    y = np.empty(HEAD_SIZE + TAIL_SIZE)
+    write_head(y, x[0], x[1], x[2], _torque(x[0], x[1], p), u[0], u[1], p[_GC])
+    write_tail(y, _TAIL, x[3:6], resistance, copper, core, friction, x[6], ageing_rate(x[3], p, _AGEING)[1])
     return y
 
 

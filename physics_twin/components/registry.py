@@ -12,7 +12,13 @@ from importlib.metadata import entry_points
 from physics_twin.components.bearing_degradation import BearingDegradation
 from physics_twin.components.centrifugal_pump import CentrifugalPump
 from physics_twin.components.dc_motor import DCMotor
+from physics_twin.components.dc_motor_thermal import DCMotorThermal
+from physics_twin.components.gearbox import Gearbox
+from physics_twin.components.induction_motor import InductionMotor
+from physics_twin.components.insulation_ageing import InsulationAgeing
+from physics_twin.components.permanent_magnet_synchronous_motor import PermanentMagnetSynchronousMotor
 from physics_twin.components.pipe_loop import PipeLoop
+from physics_twin.components.thermal_network import MotorThermalNetwork
 from physics_twin.core.component import Component
 from physics_twin.errors import ConfigError, unknown_name_message
 
@@ -22,6 +28,12 @@ COMPONENTS: dict[str, type[Component]] = {
     "BearingDegradation": BearingDegradation,
     "CentrifugalPump": CentrifugalPump,
     "DCMotor": DCMotor,
+    "DCMotorThermal": DCMotorThermal,
+    "Gearbox": Gearbox,
+    "InductionMotor": InductionMotor,
+    "InsulationAgeing": InsulationAgeing,
+    "MotorThermalNetwork": MotorThermalNetwork,
+    "PermanentMagnetSynchronousMotor": PermanentMagnetSynchronousMotor,
     "PipeLoop": PipeLoop,
 }
 

@@ -86,20 +86,36 @@ def thermal_parameters(
         Where the defaults come from.
     """
     return (
-        Parameter("winding_thermal_capacitance", "J/K", "heat capacity of the winding node", winding_capacitance, NONZERO, source),
+        Parameter(
+            "winding_thermal_capacitance", "J/K", "heat capacity of the winding node", winding_capacitance, NONZERO, source
+        ),
         Parameter("iron_thermal_capacitance", "J/K", "heat capacity of the stator iron node", iron_capacitance, NONZERO, source),
-        Parameter("housing_thermal_capacitance", "J/K", "heat capacity of the housing node", housing_capacitance, NONZERO, source),
         Parameter(
-            "winding_iron_thermal_resistance", "K/W", "winding to stator iron, through the slot insulation",
-            winding_iron_resistance, NONZERO, source,
+            "housing_thermal_capacitance", "J/K", "heat capacity of the housing node", housing_capacitance, NONZERO, source
         ),
         Parameter(
-            "iron_housing_thermal_resistance", "K/W", "stator iron to housing, across the core-frame interface",
-            iron_housing_resistance, NONZERO, source,
+            "winding_iron_thermal_resistance",
+            "K/W",
+            "winding to stator iron, through the slot insulation",
+            winding_iron_resistance,
+            NONZERO,
+            source,
         ),
         Parameter(
-            "housing_ambient_thermal_resistance", "K/W", "housing to ambient air (convection and radiation)",
-            housing_ambient_resistance, NONZERO, source,
+            "iron_housing_thermal_resistance",
+            "K/W",
+            "stator iron to housing, across the core-frame interface",
+            iron_housing_resistance,
+            NONZERO,
+            source,
+        ),
+        Parameter(
+            "housing_ambient_thermal_resistance",
+            "K/W",
+            "housing to ambient air (convection and radiation)",
+            housing_ambient_resistance,
+            NONZERO,
+            source,
         ),
     )
 
