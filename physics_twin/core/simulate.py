@@ -50,6 +50,12 @@ class InputTable:
             raise ShapeError(f"`times` and `values` must be 1-D of equal, non-zero length; got {times.shape} and {values.shape}.")
         if not np.all(np.isfinite(times)) or np.any(np.diff(times) <= 0):
             raise ParameterError("`times` must be finite and strictly increasing.")
+        if not np.all(np.isfinite(values)):
+            bad = ~np.isfinite(values)
+            raise ParameterError(
+                f"`values` must be finite; got {float(values[bad][0])!r} at {int(bad.sum())} time(s), "
+                f"first at t = {times[bad][0]:g} s."
+            )
         if self.interpolation not in ("previous", "linear"):
             raise ParameterError(f"`interpolation` must be 'previous' or 'linear'; got {self.interpolation!r}.")
         object.__setattr__(self, "times", times)
@@ -202,6 +208,11 @@ def simulate(
     event_names: list[str] = []
     stopped = False
     n_states = len(model.states)
+    if events and n_states == 0:
+        raise ParameterError(
+            f"`events` need a model with states (the solver locates them); model {model.name!r} has none, so they would "
+            "never be checked."
+        )
     for start, stop in zip(edges[:-1], edges[1:], strict=True):
         last = stop == t_end
         grid = times[(times >= start) & ((times < stop) | (last & (times <= stop)))]
