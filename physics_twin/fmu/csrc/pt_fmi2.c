@@ -53,8 +53,6 @@ const char *fmi2GetTypesPlatform(void) { return fmi2TypesPlatform; }
 const char *fmi2GetVersion(void) { return fmi2Version; }
 
 fmi2Status fmi2SetDebugLogging(fmi2Component c, fmi2Boolean loggingOn, size_t nCategories, const fmi2String categories[]) {
-    (void)nCategories;
-    (void)categories;
     if (!c) return fmi2Error;
     INSTANCE->logging_on = loggingOn;
     return fmi2OK;
@@ -63,8 +61,6 @@ fmi2Status fmi2SetDebugLogging(fmi2Component c, fmi2Boolean loggingOn, size_t nC
 fmi2Component fmi2Instantiate(fmi2String instanceName, fmi2Type fmuType, fmi2String fmuGUID,
                               fmi2String fmuResourceLocation, const fmi2CallbackFunctions *functions,
                               fmi2Boolean visible, fmi2Boolean loggingOn) {
-    (void)fmuResourceLocation;
-    (void)visible;
     if (!functions) return NULL;
     void *(*allocate)(size_t, size_t) = functions->allocateMemory ? functions->allocateMemory : default_allocate;
     void (*release)(void *) = functions->freeMemory ? functions->freeMemory : free;
@@ -98,10 +94,6 @@ void fmi2FreeInstance(fmi2Component c) {
 
 fmi2Status fmi2SetupExperiment(fmi2Component c, fmi2Boolean toleranceDefined, fmi2Real tolerance, fmi2Real startTime,
                                fmi2Boolean stopTimeDefined, fmi2Real stopTime) {
-    (void)toleranceDefined;
-    (void)tolerance;
-    (void)stopTimeDefined;
-    (void)stopTime;
     if (pt_check_mode(INSTANCE, "fmi2SetupExperiment", PT_MASK(PT_MODE_INSTANTIATED)) != PT_OK) return fmi2Error;
     INSTANCE->time = startTime;
     return fmi2OK;
@@ -139,8 +131,6 @@ fmi2Status fmi2SetReal(fmi2Component c, const fmi2ValueReference vr[], size_t nv
 
 #define NO_VARIABLES_OF_TYPE(function, type, constness)                                                            \
     fmi2Status function(fmi2Component c, const fmi2ValueReference vr[], size_t nvr, constness type value[]) {       \
-        (void)vr;                                                                                                  \
-        (void)value;                                                                                               \
         if (!c) return fmi2Error;                                                                                  \
         if (nvr == 0) return fmi2OK;                                                                               \
         pt_log(INSTANCE, PT_ERROR, "%s: this FMU has only Real variables (value reference %u).", #function, vr[0]); \
@@ -189,12 +179,6 @@ fmi2Status fmi2DeSerializeFMUstate(fmi2Component c, const fmi2Byte serializedSta
 fmi2Status fmi2GetDirectionalDerivative(fmi2Component c, const fmi2ValueReference vUnknown_ref[], size_t nUnknown,
                                         const fmi2ValueReference vKnown_ref[], size_t nKnown, const fmi2Real dvKnown[],
                                         fmi2Real dvUnknown[]) {
-    (void)vUnknown_ref;
-    (void)nUnknown;
-    (void)vKnown_ref;
-    (void)nKnown;
-    (void)dvKnown;
-    (void)dvUnknown;
     return unsupported(c, "fmi2GetDirectionalDerivative", "providesDirectionalDerivative is false.");
 }
 
@@ -229,7 +213,6 @@ fmi2Status fmi2EnterContinuousTimeMode(fmi2Component c) {
 
 fmi2Status fmi2CompletedIntegratorStep(fmi2Component c, fmi2Boolean noSetFMUStatePriorToCurrentPoint,
                                        fmi2Boolean *enterEventMode, fmi2Boolean *terminateSimulation) {
-    (void)noSetFMUStatePriorToCurrentPoint;
     if (not_model_exchange(c, "fmi2CompletedIntegratorStep") != fmi2OK) return fmi2Error;
     if (pt_check_mode(INSTANCE, "fmi2CompletedIntegratorStep", PT_MASK(PT_MODE_CONTINUOUS)) != PT_OK) return fmi2Error;
     *enterEventMode = fmi2False;
@@ -253,7 +236,6 @@ fmi2Status fmi2GetDerivatives(fmi2Component c, fmi2Real derivatives[], size_t nx
 }
 
 fmi2Status fmi2GetEventIndicators(fmi2Component c, fmi2Real eventIndicators[], size_t ni) {
-    (void)eventIndicators;
     if (not_model_exchange(c, "fmi2GetEventIndicators") != fmi2OK) return fmi2Error;
     if (ni == 0) return fmi2OK;
     pt_log(INSTANCE, PT_ERROR, "fmi2GetEventIndicators: this FMU has no event indicators; got ni = %zu.", ni);
@@ -274,25 +256,16 @@ fmi2Status fmi2GetNominalsOfContinuousStates(fmi2Component c, fmi2Real x_nominal
 
 fmi2Status fmi2SetRealInputDerivatives(fmi2Component c, const fmi2ValueReference vr[], size_t nvr,
                                        const fmi2Integer order[], const fmi2Real value[]) {
-    (void)vr;
-    (void)nvr;
-    (void)order;
-    (void)value;
     return unsupported(c, "fmi2SetRealInputDerivatives", "canInterpolateInputs is false (inputs are held over a step).");
 }
 
 fmi2Status fmi2GetRealOutputDerivatives(fmi2Component c, const fmi2ValueReference vr[], size_t nvr,
                                         const fmi2Integer order[], fmi2Real value[]) {
-    (void)vr;
-    (void)nvr;
-    (void)order;
-    (void)value;
     return unsupported(c, "fmi2GetRealOutputDerivatives", "maxOutputDerivativeOrder is 0.");
 }
 
 fmi2Status fmi2DoStep(fmi2Component c, fmi2Real currentCommunicationPoint, fmi2Real communicationStepSize,
                       fmi2Boolean noSetFMUStatePriorToCurrentPoint) {
-    (void)noSetFMUStatePriorToCurrentPoint;
     if (!c) return fmi2Error;
     if (INSTANCE->interface != PT_CO_SIMULATION) {
         pt_log(INSTANCE, PT_ERROR, "fmi2DoStep belongs to co-simulation; this instance is model exchange.");
@@ -306,8 +279,6 @@ fmi2Status fmi2CancelStep(fmi2Component c) {
 }
 
 fmi2Status fmi2GetStatus(fmi2Component c, const fmi2StatusKind s, fmi2Status *value) {
-    (void)s;
-    (void)value;
     return unsupported(c, "fmi2GetStatus", "fmi2DoStep never returns fmi2Pending.");
 }
 
@@ -321,8 +292,6 @@ fmi2Status fmi2GetRealStatus(fmi2Component c, const fmi2StatusKind s, fmi2Real *
 }
 
 fmi2Status fmi2GetIntegerStatus(fmi2Component c, const fmi2StatusKind s, fmi2Integer *value) {
-    (void)s;
-    (void)value;
     return unsupported(c, "fmi2GetIntegerStatus", "there is no integer status.");
 }
 
@@ -336,7 +305,5 @@ fmi2Status fmi2GetBooleanStatus(fmi2Component c, const fmi2StatusKind s, fmi2Boo
 }
 
 fmi2Status fmi2GetStringStatus(fmi2Component c, const fmi2StatusKind s, fmi2String *value) {
-    (void)s;
-    (void)value;
     return unsupported(c, "fmi2GetStringStatus", "there is no string status.");
 }
