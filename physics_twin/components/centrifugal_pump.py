@@ -115,11 +115,12 @@ class CentrifugalPump(Component):
         if not problems:
             peak, at_flow = _peak_efficiency(values, bep_power)
             if peak > 1.0:
+                # d(eta)/dQ = 0 at Q_b when P0 = 2 P_b (H0 - H_b) / H_b, admissible only when that is below P_b
+                peak_at_bep = 2.0 * bep_power * (values["shutoff_head"] - values["bep_head"]) / values["bep_head"]
+                hint = f"; the BEP is the efficiency peak at {peak_at_bep:.6g} W" if peak_at_bep < bep_power else ""
                 problems.append(
                     f"the curves give an efficiency of {peak:.6g} > 1 at {at_flow:.6g} m^3/s (more hydraulic than shaft power): "
-                    f"raise `shutoff_power` (got {values['shutoff_power']!r} W; the BEP is the efficiency peak at "
-                    f"{2.0 * bep_power * (values['shutoff_head'] - values['bep_head']) / values['bep_head']:.6g} W) or lower "
-                    "`bep_efficiency`."
+                    f"raise `shutoff_power` (got {values['shutoff_power']!r} W{hint}) or lower `bep_efficiency`."
                 )
         return problems
 
