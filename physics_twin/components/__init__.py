@@ -10,6 +10,7 @@ from physics_twin.components.insulation_ageing import InsulationAgeing
 from physics_twin.components.permanent_magnet_synchronous_motor import PermanentMagnetSynchronousMotor
 from physics_twin.components.pipe_loop import PipeLoop
 from physics_twin.components.registry import COMPONENTS, component_class, list_components
+from physics_twin.components.rolling_bearing import RollingBearing
 from physics_twin.components.thermal_network import MotorThermalNetwork
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "MotorThermalNetwork",
     "PermanentMagnetSynchronousMotor",
     "PipeLoop",
+    "RollingBearing",
     "component_class",
     "gear_train",
     "list_components",

@@ -18,6 +18,7 @@ from physics_twin.components.induction_motor import InductionMotor
 from physics_twin.components.insulation_ageing import InsulationAgeing
 from physics_twin.components.permanent_magnet_synchronous_motor import PermanentMagnetSynchronousMotor
 from physics_twin.components.pipe_loop import PipeLoop
+from physics_twin.components.rolling_bearing import RollingBearing
 from physics_twin.components.thermal_network import MotorThermalNetwork
 from physics_twin.core.component import Component
 from physics_twin.errors import ConfigError, unknown_name_message
@@ -35,6 +36,7 @@ COMPONENTS: dict[str, type[Component]] = {
     "MotorThermalNetwork": MotorThermalNetwork,
     "PermanentMagnetSynchronousMotor": PermanentMagnetSynchronousMotor,
     "PipeLoop": PipeLoop,
+    "RollingBearing": RollingBearing,
 }
 
 
