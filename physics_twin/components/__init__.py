@@ -4,6 +4,7 @@ from physics_twin.components.bearing_degradation import BearingDegradation
 from physics_twin.components.centrifugal_pump import CentrifugalPump
 from physics_twin.components.dc_motor import DCMotor
 from physics_twin.components.dc_motor_thermal import DCMotorThermal
+from physics_twin.components.friction import FrictionBody
 from physics_twin.components.gearbox import Gearbox, gear_train
 from physics_twin.components.induction_motor import InductionMotor
 from physics_twin.components.insulation_ageing import InsulationAgeing
@@ -19,6 +20,7 @@ __all__ = [
     "CentrifugalPump",
     "DCMotor",
     "DCMotorThermal",
+    "FrictionBody",
     "Gearbox",
     "InductionMotor",
     "InsulationAgeing",

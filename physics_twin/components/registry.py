@@ -13,6 +13,7 @@ from physics_twin.components.bearing_degradation import BearingDegradation
 from physics_twin.components.centrifugal_pump import CentrifugalPump
 from physics_twin.components.dc_motor import DCMotor
 from physics_twin.components.dc_motor_thermal import DCMotorThermal
+from physics_twin.components.friction import FrictionBody
 from physics_twin.components.gearbox import Gearbox
 from physics_twin.components.induction_motor import InductionMotor
 from physics_twin.components.insulation_ageing import InsulationAgeing
@@ -30,6 +31,7 @@ COMPONENTS: dict[str, type[Component]] = {
     "CentrifugalPump": CentrifugalPump,
     "DCMotor": DCMotor,
     "DCMotorThermal": DCMotorThermal,
+    "FrictionBody": FrictionBody,
     "Gearbox": Gearbox,
     "InductionMotor": InductionMotor,
     "InsulationAgeing": InsulationAgeing,
