@@ -136,7 +136,7 @@ OUTPUTS = (
     Output("velocity", "m/s", "velocity of the body (exactly 0 while stuck)"),
     Output("position", "m", "position of the body along its path"),
     Output("friction_force", "N", "force of the surface on the body along the path"),
-    Output("stuck", "1", "1 while the body sticks, else 0"),
+    Output("stuck", "1", "1 while the velocity is zero (stuck, or crossing the band at breakaway), else 0"),
 )
 PARAMETERS = (
     Parameter("mass", "kg", "mass of the body", 1.0, NONZERO, "illustrative default"),
@@ -171,7 +171,7 @@ def output(t, x, u, p):
     y[0] = v
     y[1] = x[0]
     y[2] = _friction_force(x[1], u[0], kinetic, static, p[3], p[5])
-    y[3] = 1.0 if v == 0.0 and abs(u[0]) <= static else 0.0
+    y[3] = 1.0 if v == 0.0 else 0.0
     return y
 
 
@@ -182,7 +182,7 @@ class FrictionBody(Component):
     INPUTS = INPUTS
     OUTPUTS = OUTPUTS
     PARAMETERS = PARAMETERS
-    FEEDTHROUGH = {"friction_force": ("applied_force",), "stuck": ("applied_force",)}
+    FEEDTHROUGH = {"friction_force": ("applied_force",)}
     rhs = staticmethod(rhs)
     output = staticmethod(output)
 
