@@ -206,6 +206,7 @@ def simulate(
     out_u: list[np.ndarray] = []
     event_times: list[float] = []
     event_names: list[str] = []
+    found_at_edge: set[int] = set()
     stopped = False
     n_states = len(model.states)
     if events and n_states == 0:
@@ -260,8 +261,11 @@ def simulate(
                 out_t.append(float(t))
                 out_x.append(state)
                 out_u.append(input_at(float(t), start))
-        for event, hits, states_at in zip(events, solution.t_events or [], solution.y_events or [], strict=False):
+        located = zip(events, solution.t_events or [], solution.y_events or [], strict=False)
+        for index, (event, hits, states_at) in enumerate(located):
             for t_hit, x_hit in zip(hits, states_at, strict=True):
+                if t_hit == start and index in found_at_edge:
+                    continue  # a zero exactly at a breakpoint: the previous segment already reported it at its end
                 event_times.append(float(t_hit))
                 event_names.append(event.name)
                 if event.terminal:
@@ -271,6 +275,7 @@ def simulate(
         if solution.status == 1:
             stopped = True
             break
+        found_at_edge = {k for k, hits in enumerate(solution.t_events or []) if len(hits) and hits[-1] == stop}
         x = solution.y[:, -1].copy()
     order = np.argsort(out_t, kind="stable")
     t_arr = np.asarray(out_t)[order]
