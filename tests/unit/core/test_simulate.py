@@ -167,6 +167,14 @@ def test_non_terminal_events_are_recorded_and_the_run_continues():
     assert_allclose(result["position"].values, np.cos(result["time"].values), atol=1e-8)
 
 
+@pytest.mark.parametrize("method", ["LSODA", "RK45", "BDF"])
+def test_a_zero_exactly_at_a_breakpoint_is_reported_once(method):
+    # t - 1 crosses zero at the table time 1.0: the end of one segment and the start of the next
+    at_one = Event("at_one", lambda t, x, u, p: t - 1.0)
+    result = Lag("lag").simulate([0.0, 2.0], inputs={"forcing": PULSE}, events=[at_one], method=method)
+    assert result["event_time"].values.tolist() == [1.0]
+
+
 def test_dataset_carries_units_and_descriptions():
     motor = DCMotor("m")
     result = motor.simulate(np.linspace(0.0, 0.1, 5), inputs={"voltage": 12.0})
