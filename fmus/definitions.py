@@ -8,6 +8,7 @@ built through the public API of physics_twin, as a user would.
 from __future__ import annotations
 
 import csv
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +94,8 @@ class Definition:
         )
 
     def model(self):
-        return self.make().model()
+        """The flat native model (built and compiled once per process)."""
+        return _model_of(self.name)
 
     def output_names(self) -> list[str]:
         return list(self.model().output_names)
@@ -131,6 +133,11 @@ class Definition:
             rows = list(csv.reader(handle))
         header, values = rows[0], np.array(rows[1:], dtype=float)
         return {name: values[:, k] for k, name in enumerate(header)}
+
+
+@functools.cache
+def _model_of(name: str):
+    return DEFINITIONS[name].make().model()
 
 
 def _dc_motor() -> DCMotor:
