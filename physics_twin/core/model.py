@@ -139,7 +139,11 @@ class Model:
             if name not in names:
                 problems.append(unknown_name_message(kind, name, names, f"model {self.name!r}"))
                 continue
-            value = float(value)
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                problems.append(f"{kind} `{name}` must be a real number; got {value!r}.")
+                continue
             if not math.isfinite(value):
                 problems.append(f"{kind} `{name}` must be finite; got {value!r}.")
             vector[names.index(name)] = value

@@ -115,7 +115,10 @@ def _input_function(model: Model, inputs: Any) -> tuple[Callable[[float, float],
             tables.append((index, spec))
             breakpoints.extend(spec.times.tolist())
         else:
-            value = float(spec)
+            try:
+                value = float(spec)
+            except (TypeError, ValueError):
+                raise ParameterError(f"input `{name}` must be a number or an InputTable; got {spec!r}.") from None
             if not math.isfinite(value):
                 raise ParameterError(f"input `{name}` must be finite; got {value!r}.")
             constant[index] = value
