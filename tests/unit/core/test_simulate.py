@@ -247,6 +247,10 @@ def test_argument_errors():
         lag.simulate([0.0, 1.0], x0=[1.0, 2.0])
     with pytest.raises(ParameterError, match=r"unknown state 'w' of model 'lag'"):
         lag.simulate([0.0, 1.0], x0={"w": 1.0})
+    with pytest.raises(ParameterError, match=r"state `v` must be a real number; got 'one'\."):
+        lag.simulate([0.0, 1.0], x0={"v": "one"})
+    with pytest.raises(ParameterError, match=r"input `forcing` must be a number or an InputTable; got \[1\.0, 2\.0\]\."):
+        lag.simulate([0.0, 1.0], inputs={"forcing": [1.0, 2.0]})
     with pytest.raises(ParameterError, match=r"`tau` must be within \[1e-09, inf\] s; got -1\.0\."):
         simulate(lag.model(), [0.0, 1.0], parameters={"tau": -1.0})
 
