@@ -514,7 +514,7 @@ def validate(path: str | os.PathLike) -> ValidationReport:
     except (FMUError, ParameterError) as exc:
         return ValidationReport(path, (str(exc),), ())
     try:
-        warnings.extend(str(p) for p in validate_fmu(str(path)))
+        warnings.extend(str(p).strip().splitlines()[0] for p in validate_fmu(str(path)))
     except Exception as exc:  # noqa: BLE001 - fmpy raises many kinds; report them
         warnings.append(f"fmpy validation could not run: {exc}")
     if not description.capabilities:
