@@ -24,7 +24,7 @@ on speed through the mean tooth friction coefficient, which falls with the sum v
 
 .. math::
 
-    \lambda = \lambda_{f|b}\,\Big(\frac{\omega_{ref}}{\max(|\omega_{in}|,\ 0.01\,\omega_{ref})}\Big)^{a},
+    \lambda = \lambda_{f|b}\,\Big(\frac{\omega_{ref}}{\max(|\omega_{in}|,\ 10^{-3}\omega_{ref})}\Big)^{a},
     \ \lambda \le 0.95, \qquad
     \tau_{in} = \begin{cases} \dfrac{\tau_s}{i\,(1 - \lambda)} & \text{driving} \\[1ex]
                  \dfrac{\tau_s (1 - \lambda)}{i} & \text{back-driven} \end{cases}
@@ -93,7 +93,7 @@ POSITIVE = (0.0, math.inf)
 #: For parameters that divide in the kernels: zero is excluded (the smallest normal float is the lower bound).
 NONZERO = (sys.float_info.min, math.inf)
 _MAX_LOSS = 0.95
-_MIN_SPEED_FRACTION = 0.01
+_MIN_SPEED_FRACTION = 1e-3
 _STAGE = "typical single spur/helical stage, 98–99 % (Niemann & Winter, Maschinenelemente II)"
 
 STATES = (
