@@ -16,7 +16,7 @@ import numpy as np
 from physics_twin.core.declarations import Input, Output, Parameter, State
 from physics_twin.core.model import Model, check_parameter_values
 from physics_twin.core.units import check_unit
-from physics_twin.errors import ModelStructureError, ParameterError, join_problems
+from physics_twin.errors import ModelStructureError, ParameterError, join_problems, unknown_name_message
 
 __all__ = ["Component"]
 
@@ -111,8 +111,18 @@ class Component:
         return matrix
 
     def parameter(self, name: str) -> float:
-        """Value of parameter ``name`` in SI units."""
-        return float(self.parameter_values[[p.name for p in self.PARAMETERS].index(name)])
+        """Value of parameter ``name`` in SI units.
+
+        Raises
+        ------
+        ParameterError
+            When the component has no parameter of that name (with the closest names).
+        """
+        names = [p.name for p in self.PARAMETERS]
+        if name not in names:
+            owner = f"component {self.name!r} ({type(self).__name__})"
+            raise ParameterError(unknown_name_message("parameter", name, names, owner))
+        return float(self.parameter_values[names.index(name)])
 
     def model(self) -> Model:
         """This component alone as a flat :class:`Model` (signal names unqualified)."""
