@@ -55,6 +55,11 @@ def test_parameter_values_are_packed_in_declaration_order():
     assert Decay(tau=1.0).name == "Decay"
 
 
+def test_reading_an_unknown_parameter_suggests_the_closest_name():
+    with pytest.raises(ParameterError, match=r"unknown parameter 'gian' of component 'd' \(Decay\)\. Did you mean 'gain'\?"):
+        Decay("d", tau=1.0).parameter("gian")
+
+
 def test_every_parameter_problem_is_listed_at_once():
     # missing required `tau`, unknown `gian` (suggest `gain`), negative gain, non-finite offset -> 4 problems
     with pytest.raises(ParameterError) as info:
