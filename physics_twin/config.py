@@ -65,14 +65,16 @@ class InputChannel:
 
 @dataclass(frozen=True)
 class MeasurementChannel:
-    """A measured model output: data column, its unit, the noise standard deviation (column unit) and
-    an optional noise part proportional to the reading (fraction)."""
+    """A measured model output: data column, its unit, the noise standard deviation (column unit), an
+    optional noise part proportional to the reading (fraction), and the plausible range of the sensor
+    (column unit; readings outside it are treated as missing and counted)."""
 
     name: str
     column: str
     unit: str
     noise: float
     relative_noise: float = 0.0
+    valid_range: tuple[float, float] = (-math.inf, math.inf)
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class FilterConfig:
     integrator: str = "RK4"
     max_step: float = 0.01
     gate_probability: float | None = None
+    gate_patience: int = 3
     gap_threshold: float = math.inf
     initial_from_measurement: dict[str, str] = field(default_factory=dict)
     onset: OnsetRule | None = None
@@ -370,17 +373,24 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
     for output, spec in r.table(raw.get("measurements"), "measurements").items():
         where = f"measurements.\"{output}\""
         spec = r.table(spec, where)
-        r.unknown_keys(spec, {"column", "unit", "noise", "relative_noise"}, where)
+        r.unknown_keys(spec, {"column", "unit", "noise", "relative_noise", "valid_range"}, where)
         relative = r.number(spec.get("relative_noise"), f"{where}.relative_noise", default=0.0)
         if relative < 0:
             r.problems.append(f"`{where}.relative_noise` must be >= 0 (a fraction of the reading); got {relative!r}.")
+        valid = (-math.inf, math.inf)
+        if "valid_range" in spec:
+            bounds = spec["valid_range"]
+            if not (isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds) and bounds[0] < bounds[1]):
+                r.problems.append(f"`{where}.valid_range` must be [low, high] in the column unit with low < high; got {bounds!r}.")
+            else:
+                valid = (float(bounds[0]), float(bounds[1]))
         measurements.append(MeasurementChannel(output, r.text(spec, "column", where), r.text(spec, "unit", where),
-                                               r.number(spec.get("noise"), f"{where}.noise", positive=True), relative))
+                                               r.number(spec.get("noise"), f"{where}.noise", positive=True), relative, valid))
     if not measurements:
         r.problems.append("`measurements` must map at least one model output to a data column.")
 
     filter_raw = r.table(raw.get("filter"), "filter")
-    r.unknown_keys(filter_raw, {"integrator", "max_step", "gate_probability", "gap_threshold", "initial_std", "process_noise", "estimate", "initial_from_measurement", "onset"}, "filter")
+    r.unknown_keys(filter_raw, {"integrator", "max_step", "gate_probability", "gate_patience", "gap_threshold", "initial_std", "process_noise", "estimate", "initial_from_measurement", "onset"}, "filter")
     estimates = []
     for number, spec in enumerate(filter_raw.get("estimate", [])):
         where = f"filter.estimate[{number}]"
@@ -399,6 +409,10 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
         onset = OnsetRule(r.text(spec, "signal", "filter.onset"), r.number(spec.get("above"), "filter.onset.above", positive=True),
                           r.text(spec, "relative_to", "filter.onset"), r.duration(spec.get("smoothing"), "filter.onset.smoothing", default=0.0))
     gate = filter_raw.get("gate_probability")
+    patience = filter_raw.get("gate_patience", 3)
+    if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+        r.problems.append(f"`filter.gate_patience` must be an integer >= 1; got {patience!r}.")
+        patience = 3
     filter_config = FilterConfig(
         estimate=tuple(estimates),
         initial_std={k: r.number(v, f"filter.initial_std.{k}") for k, v in r.table(filter_raw.get("initial_std"), "filter.initial_std").items()},
@@ -406,6 +420,7 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
         integrator=r.text(filter_raw, "integrator", "filter", default="RK4", choices=("RK4", "ROS2")),
         max_step=r.duration(filter_raw.get("max_step"), "filter.max_step", default=0.01),
         gate_probability=None if gate is None else r.number(gate, "filter.gate_probability"),
+        gate_patience=patience,
         gap_threshold=r.duration(filter_raw.get("gap_threshold"), "filter.gap_threshold", default=math.inf),
         initial_from_measurement={k: str(v) for k, v in r.table(filter_raw.get("initial_from_measurement"), "filter.initial_from_measurement").items()},
         onset=onset,

@@ -212,6 +212,22 @@ class Twin:
                 matrix[:, column] = trailing_mean(data.times, matrix[:, column], channel.smoothing)
         return matrix
 
+    def measurements(self, data: SensorData) -> tuple[np.ndarray, dict[str, int]]:
+        """Measured outputs (SI), readings outside each sensor's ``valid_range`` set to NaN, and their counts."""
+        values = data.array([m.name for m in self.config.measurements]).copy()
+        dropped = {}
+        for column, channel in enumerate(self.config.measurements):
+            low, high = channel.valid_range
+            if math.isinf(low) and math.isinf(high):
+                continue
+            unit = self.model.outputs[self.model.output_names.index(channel.name)].unit
+            scale, offset = converter(channel.unit, unit)
+            bounds = sorted((scale * low + offset, scale * high + offset))
+            outside = (values[:, column] < bounds[0]) | (values[:, column] > bounds[1])
+            values[outside, column] = np.nan
+            dropped[channel.name] = int(outside.sum())
+        return values, dropped
+
     def measurement_noise(self) -> dict[str, float]:
         """Measurement-noise standard deviation per measured output, converted to SI. [output units]"""
         noise = {}
@@ -226,7 +242,7 @@ class Twin:
         """Batch calibration alone, on the configured window (see ``[calibration]``)."""
         if self.config.calibration is None:
             raise ConfigError(f"configuration {self.config.source} has no [calibration] table.")
-        measurements = data.array([m.name for m in self.config.measurements])
+        measurements, _ = self.measurements(data)
         return self._calibrate(data.times, self.inputs(data), measurements, self.measurement_noise())
 
     def run(self, data: SensorData, progress: Callable[[str, int, int], None] | None = None) -> TwinResult:
@@ -251,7 +267,7 @@ class Twin:
         times = data.times
         inputs = self.inputs(data)
         measured = [m.name for m in config.measurements]
-        measurements = data.array(measured)
+        measurements, out_of_range = self.measurements(data)
         noise = self.measurement_noise()
         parameters = model.parameter_values.copy()
         calibration = None
@@ -285,6 +301,8 @@ class Twin:
         events = self._deviations(filtered)
         rul_over_time, last_rul = self._rul(filtered, estimator, report)
         dataset = self._assemble(data, filtered, inputs, start, calibration, rul_over_time)
+        for name, count in out_of_range.items():
+            dataset[f"{name}_measured"].attrs["out_of_range_readings"] = count
         document = None
         if last_rul is not None:
             document = self._document(dataset, estimator, last_rul, data)
@@ -394,6 +412,7 @@ class Twin:
             self.model, measured=noise, relative_noise=relative, estimate=estimate, initial_state=initial,
             initial_std=settings.initial_std, process_noise=settings.process_noise, parameters=overrides,
             integrator=settings.integrator, max_step=settings.max_step, gate_probability=settings.gate_probability,
+            gate_patience=settings.gate_patience,
             gap_threshold=settings.gap_threshold,
         )
 
@@ -515,8 +534,11 @@ class Twin:
             flags.append("gated_samples")
         if dataset.attrs.get("duplicate_rows", 0):
             flags.append("duplicates_merged")
-        if any(int(np.isnan(dataset[f"{m.name}_measured"].values).sum()) for m in self.config.measurements):
+        measured = [dataset[f"{m.name}_measured"] for m in self.config.measurements]
+        if any(int(np.isnan(v.values).sum()) > v.attrs.get("out_of_range_readings", 0) for v in measured):
             flags.append("missing_values")
+        if any(dataset[f"{m.name}_measured"].attrs.get("out_of_range_readings", 0) for m in self.config.measurements):
+            flags.append("out_of_range_readings")
         horizons = [h for h in settings.probability_horizons if h <= settings.horizon / settings.utilisation]
         return build_rul_document(
             rul, asset_id=self.config.asset_id, estimate_time=estimate_time, model_name=self.model.name,

@@ -137,12 +137,12 @@ _F1, _F2, _F3, _I1, _B1, _f8, _i8 = types.F1, types.F2, types.F3, types.I1, type
 @jit(signature=(
     KERNEL, KERNEL, _F1, _F2, _F2, _F1, _F2, _f8, _F1, _F1, _F1,
     _i8, _F1, _I1, _I1, _F1, _F1, _I1,
-    _f8, _i8, _f8, _f8, _f8, _F1, _B1,
+    _f8, _i8, _f8, _f8, _f8, _F1, _i8, _B1,
 ))
 def ukf_run(
     rhs, output, times, inputs, measurements, z0, p0, t_prior, q_rate, r_diag, r_relative,
     n_states, p_base, parameter_index, transforms, lower, upper, output_index,
-    max_step, method, alpha, beta, kappa, gate, freeze,
+    max_step, method, alpha, beta, kappa, gate, gate_patience, freeze,
 ):
     """Unscented Kalman filter over a whole batch of samples.
 
@@ -157,6 +157,8 @@ def ukf_run(
     r_relative : (m,)       relative measurement-noise variances: channel c's variance is
                             r_diag[c] + r_relative[c] * (predicted value)²
     gate : (m + 1,)         chi-square gate per degree of freedom (inf = no gating)
+    gate_patience : int     after this many consecutive gated samples the next one is accepted: a
+                            persistent jump is a change of the asset, not an outlier
     freeze : (n,) bool      True where parameter updates are frozen at that sample
 
     Returns
@@ -182,6 +184,7 @@ def ukf_run(
     t_last = t_prior
     u_last = inputs[0].copy()
     sig = np.empty((n_sigma, nz))
+    consecutive_gated = 0
     for k in range(n):
         t = times[k]
         dt = t - t_last
@@ -260,9 +263,11 @@ def ukf_run(
                 innovation[k, index[a]] = nu[a]
             nis[k] = value
             dof[k] = count
-            if value > gate[count]:
+            if value > gate[count] and consecutive_gated < gate_patience:
                 gated[k] = True
+                consecutive_gated += 1
             else:
+                consecutive_gated = 0
                 gain = cross @ s_inv
                 if freeze[k]:
                     for r in range(n_states, nz):

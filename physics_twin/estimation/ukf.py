@@ -156,6 +156,9 @@ class UnscentedKalmanFilter:
         Merwe scaled sigma-point parameters.
     gate_probability : float, optional
         Reject a sample whose NIS exceeds this chi-square quantile (e.g. 0.9999); None: no gating.
+    gate_patience : int
+        After this many consecutive rejected samples the next one is accepted: a jump that persists
+        is a change of the asset (or a model error), not an outlier, and must not freeze the filter.
     gap_threshold : float
         Sample intervals longer than this are flagged as gaps. [s]
 
@@ -183,6 +186,7 @@ class UnscentedKalmanFilter:
         beta: float = 2.0,
         kappa: float = 0.0,
         gate_probability: float | None = None,
+        gate_patience: int = 3,
         gap_threshold: float = math.inf,
     ) -> None:
         self.model = model
@@ -261,6 +265,8 @@ class UnscentedKalmanFilter:
             problems.append(f"`max_step` must be > 0 [s]; got {max_step!r}.")
         if gate_probability is not None and not 0 < gate_probability < 1:
             problems.append(f"`gate_probability` must be in (0, 1) or None; got {gate_probability!r}.")
+        if isinstance(gate_patience, bool) or not isinstance(gate_patience, int) or gate_patience < 1:
+            problems.append(f"`gate_patience` must be an integer >= 1; got {gate_patience!r}.")
         if problems:
             raise ParameterError(join_problems(f"cannot set up the filter on model {model.name!r}:", problems))
 
@@ -278,6 +284,7 @@ class UnscentedKalmanFilter:
         self.alpha, self.beta, self.kappa = float(alpha), float(beta), float(kappa)
         self.gap_threshold = float(gap_threshold)
         self.gate_probability = gate_probability
+        self.gate_patience = gate_patience
 
         n_states = len(model.states)
         physical0 = np.concatenate([self.x0, self.parameter_values[self._parameter_index]])
@@ -374,7 +381,7 @@ class UnscentedKalmanFilter:
             c(state.covariance), float(state.time),
             self._q_rate, self._r_diag, self._r_relative, len(self.model.states), self.parameter_values, self._parameter_index,
             self._transforms, self._lower, self._upper, self._output_index, self.max_step, self.integrator,
-            self.alpha, self.beta, self.kappa, gate, c(freeze, np.bool_),
+            self.alpha, self.beta, self.kappa, gate, int(self.gate_patience), c(freeze, np.bool_),
         )
         z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, status, failed_at = result
         if status != kernels.OK:

@@ -156,7 +156,7 @@ def _prepare(
             problems.append("`quantile_levels` must be strictly increasing levels in (0, 1).")
         elif quantiles.shape != (n, levels.size):
             problems.append(f"`predicted_quantiles` must have shape ({n}, {levels.size}); got {quantiles.shape}.")
-        elif np.any(np.isnan(quantiles)) or np.any(np.diff(quantiles, axis=1) < 0):
+        elif np.any(np.isnan(quantiles)) or np.any(quantiles[:, 1:] < quantiles[:, :-1]):  # inf - inf safe
             problems.append(
                 "`predicted_quantiles` must be non-decreasing along each row (numpy.inf where censored), without NaN."
             )
