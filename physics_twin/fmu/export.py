@@ -286,6 +286,9 @@ def _flatten(system_or_model) -> _Flat:
 
     ny = offsets["y"][-1]
     code = ["static void model_output(double t, const double *x, const double *u, const double *p, double *y) {"]
+    # as the Python System: outputs start at zero, so an input read before its source is evaluated (only by a kernel
+    # that does not use it: the evaluation order guarantees that) is a defined value
+    code += [f"    for (int k = 0; k < {ny}; ++k) y[k] = 0.0;"]
     for k in sequence:
         code += ["    {", *("    " + line for line in assemble(k)), "    " + call(k, "output", f"y + {offsets['y'][k]}"), "    }"]
     code += ["}", ""]

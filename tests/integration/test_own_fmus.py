@@ -143,6 +143,29 @@ def test_build_script_without_a_compiler_says_how_to_get_one(tmp_path, monkeypat
     assert not list(tmp_path.glob("*.fmu"))
 
 
+def test_sources_in_the_fmu_rebuild_with_fmpy_cmake_builder(built, tmp_path):
+    # An importer compiles sources/ from the FMU's own build description (FMI 3) with only the standard headers:
+    # fmpy's CMake builder does exactly that; the rebuilt binary must simulate like the shipped one.
+    import shutil as shell
+
+    from fmpy.build import build_platform_binary
+
+    if shell.which("cmake") is None:
+        pytest.skip("cmake is not installed; fmpy's builder needs it to compile the FMU's sources")
+    shipped = built[("pump_system", "3.0")]
+    unzipped = tmp_path / "unzipped"
+    with zipfile.ZipFile(shipped) as archive:
+        archive.extractall(unzipped)
+    shell.rmtree(unzipped / "binaries")
+    (tmp_path / "cmake").mkdir()
+    build_platform_binary(unzipped.resolve(), build_dir=tmp_path / "cmake", all_warnings=True)
+    definition = DEFINITIONS["pump_system"]
+    rebuilt = _simulate_fmu(unzipped, "CoSimulation", definition)
+    original = _simulate_fmu(shipped, "CoSimulation", definition)
+    for name in definition.output_names():
+        np.testing.assert_array_equal(rebuilt[name], original[name])
+
+
 # ---- trajectories against the native models ---------------------------------------------------------------------
 
 

@@ -7,6 +7,11 @@
 
 #include "pt_model.h"
 
+/* Every FMI function has the standard's signature, and many ignore some of their arguments. */
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#endif
+
 /* Same numbering as fmi2Status and fmi3Status (OK, Warning, Discard, Error, Fatal). */
 typedef enum { PT_OK = 0, PT_WARNING = 1, PT_DISCARD = 2, PT_ERROR = 3, PT_FATAL = 4 } pt_status;
 

@@ -9,6 +9,11 @@
 
 #include <stddef.h>
 
+/* Every kernel has the pt_kernel signature, and some ignore some of their arguments. */
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#endif
+
 #define PT_GRAVITY 9.80665 /* standard gravity [m/s^2], as in the Python modules */
 
 /* physics_twin/components/dc_motor.py */
