@@ -216,3 +216,15 @@ def test_bad_parameters():
         r"`gear_ratio` must be within \(0, inf\] 1; got -3\.0.*`backlash` must be finite \[rad\]; got nan",
     ):
         Gearbox("g", gear_ratio=-3.0, backlash=float("nan"), gear_ration=2.0)
+
+
+def test_pitting_parameter_set_is_the_iso_6336_life_factor():
+    # Z_NT = (5e7 / N)^0.0756: the permissible stress at 1e5 cycles is 500^0.0756 = 1.6 times the endurance limit,
+    # so N(sigma = 1.6 sigma_lim) must come out as 1e5 cycles.
+    from physics_twin.parameter_sets import load_parameter_set
+
+    values = load_parameter_set("Gearbox", "iso6336_case_hardened_pitting")
+    sigma = values["endurance_limit"] * (5e7 / 1e5) ** 0.0756
+    cycles = values["knee_cycles"] * (values["endurance_limit"] / sigma) ** values["sn_exponent"]
+    assert_allclose(cycles, 1e5, rtol=1e-12)
+    assert_allclose(sigma / values["endurance_limit"], 1.6, rtol=1e-3)

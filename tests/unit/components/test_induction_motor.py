@@ -114,3 +114,22 @@ def test_bad_parameters():
         r"`rotor_resistance` must be within \[0, inf\] ohm; got -0\.8",
     ):
         InductionMotor("im", rotor_resistance=-0.8, magnetising_inductance=0.07)
+
+
+@pytest.mark.parametrize(
+    ("name", "reactances", "inertia"),
+    [("krause_3hp", (0.435, 0.816, 0.754, 0.754, 26.13), 0.089), ("krause_50hp", (0.087, 0.228, 0.302, 0.302, 13.08), 1.662)],
+)
+def test_krause_parameter_sets_load_with_reactances_at_60_hz(name, reactances, inertia):
+    # the sets store inductances; multiplied by 2 pi 60 they give back Krause's reactances
+    from physics_twin.parameter_sets import load_parameter_set
+
+    values = load_parameter_set("InductionMotor", name)
+    motor = InductionMotor("im", **values)
+    rs, rr, xls, xlr, xm = reactances
+    assert_allclose([motor.parameter("stator_resistance"), motor.parameter("rotor_resistance")], [rs, rr], rtol=1e-15)
+    inductances = [
+        motor.parameter(n) for n in ("stator_leakage_inductance", "rotor_leakage_inductance", "magnetizing_inductance")
+    ]
+    assert_allclose(np.array(inductances) * OMEGA_S, [xls, xlr, xm], rtol=1e-14)
+    assert motor.parameter("rotor_inertia") == inertia

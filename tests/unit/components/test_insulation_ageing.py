@@ -78,3 +78,21 @@ def test_bad_parameters():
         r"`insulation_rated_life` must be within \(0, inf\] s; got -5\.0",
     ):
         InsulationAgeing("insulation", insulation_halving_interval=0.0, insulation_rated_life=-5.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "celsius", "allowance"),
+    [("iec60085_class_b", 130, 10.0), ("iec60085_class_f", 155, 10.0), ("iec60085_class_h", 180, 15.0)],
+)
+def test_class_parameter_sets(name, celsius, allowance):
+    # IEC 60034-1 temperature-rise limits by resistance over 40 °C coolant: B 80 K, F 105 K, H 125 K; the allowance
+    # is what remains to the class temperature.  At that limit the insulation ages at exactly the rated pace.
+    from physics_twin.parameter_sets import load_parameter_set
+
+    values = load_parameter_set("InsulationAgeing", name)
+    assert_allclose(values["insulation_class_temperature"], celsius + 273.15, rtol=1e-15)
+    assert values["hot_spot_allowance"] == allowance
+    ageing = InsulationAgeing("insulation", **values)
+    limit = 273.15 + 40.0 + {130: 80.0, 155: 105.0, 180: 125.0}[celsius]
+    y = ageing.output(0.0, np.array([0.0]), np.array([limit]), ageing.parameter_values)
+    assert_allclose(y[1], 1.0, rtol=1e-13)

@@ -128,3 +128,11 @@ def test_bad_parameters():
         r"`pole_pairs` must be within \[1, 100\] 1; got 0\.5",
     ):
         PermanentMagnetSynchronousMotor("pmsm", d_axis_inductance=0.0, pole_pairs=0.5)
+
+
+def test_modelica_parameter_set_equals_the_defaults():
+    from physics_twin.parameter_sets import load_parameter_set
+
+    values = load_parameter_set("PermanentMagnetSynchronousMotor", "modelica_smpm")
+    default = PermanentMagnetSynchronousMotor("pmsm")
+    assert_allclose([values[n] for n in values], [default.parameter(n) for n in values], rtol=1e-15)
