@@ -2,6 +2,7 @@
 
 from physics_twin.components.bearing_degradation import BearingDegradation
 from physics_twin.components.centrifugal_pump import CentrifugalPump
+from physics_twin.components.daigle_goebel_pump import DaigleGoebelPump
 from physics_twin.components.dc_motor import DCMotor
 from physics_twin.components.dc_motor_thermal import DCMotorThermal
 from physics_twin.components.friction import FrictionBody
@@ -13,6 +14,7 @@ from physics_twin.components.pipe_loop import PipeLoop
 from physics_twin.components.registry import COMPONENTS, component_class, list_components
 from physics_twin.components.rolling_bearing import RollingBearing
 from physics_twin.components.thermal_network import MotorThermalNetwork
+from physics_twin.components.wearing_centrifugal_pump import WearingCentrifugalPump
 
 __all__ = [
     "COMPONENTS",
@@ -20,6 +22,7 @@ __all__ = [
     "CentrifugalPump",
     "DCMotor",
     "DCMotorThermal",
+    "DaigleGoebelPump",
     "FrictionBody",
     "Gearbox",
     "InductionMotor",
@@ -28,6 +31,7 @@ __all__ = [
     "PermanentMagnetSynchronousMotor",
     "PipeLoop",
     "RollingBearing",
+    "WearingCentrifugalPump",
     "component_class",
     "gear_train",
     "list_components",

@@ -11,6 +11,7 @@ from importlib.metadata import entry_points
 
 from physics_twin.components.bearing_degradation import BearingDegradation
 from physics_twin.components.centrifugal_pump import CentrifugalPump
+from physics_twin.components.daigle_goebel_pump import DaigleGoebelPump
 from physics_twin.components.dc_motor import DCMotor
 from physics_twin.components.dc_motor_thermal import DCMotorThermal
 from physics_twin.components.friction import FrictionBody
@@ -21,6 +22,7 @@ from physics_twin.components.permanent_magnet_synchronous_motor import Permanent
 from physics_twin.components.pipe_loop import PipeLoop
 from physics_twin.components.rolling_bearing import RollingBearing
 from physics_twin.components.thermal_network import MotorThermalNetwork
+from physics_twin.components.wearing_centrifugal_pump import WearingCentrifugalPump
 from physics_twin.core.component import Component
 from physics_twin.errors import ConfigError, unknown_name_message
 
@@ -31,6 +33,7 @@ COMPONENTS: dict[str, type[Component]] = {
     "CentrifugalPump": CentrifugalPump,
     "DCMotor": DCMotor,
     "DCMotorThermal": DCMotorThermal,
+    "DaigleGoebelPump": DaigleGoebelPump,
     "FrictionBody": FrictionBody,
     "Gearbox": Gearbox,
     "InductionMotor": InductionMotor,
@@ -39,6 +42,7 @@ COMPONENTS: dict[str, type[Component]] = {
     "PermanentMagnetSynchronousMotor": PermanentMagnetSynchronousMotor,
     "PipeLoop": PipeLoop,
     "RollingBearing": RollingBearing,
+    "WearingCentrifugalPump": WearingCentrifugalPump,
 }
 
 
