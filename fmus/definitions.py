@@ -26,6 +26,8 @@ FMI_VERSIONS = ("2.0", "3.0")
 #: tolerance of the FMU comparisons.
 NATIVE_RTOL = 1e-11
 NATIVE_ATOL = 1e-13
+#: Relative tolerance of fmpy's CVode for model exchange (its absolute tolerance is this times the state nominals, 1).
+FMPY_RTOL = 1e-10
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,22 @@ class Definition:
             columns[name] = result[key].values
         return columns
 
+    def simulate_fmu(self, path: Path, kind: str, **options) -> np.ndarray:
+        """fmpy's simulation of the built FMU on the scenario (``kind``: "CoSimulation" or "ModelExchange")."""
+        import fmpy
+
+        scenario = self.scenario
+        return fmpy.simulate_fmu(
+            str(path),
+            fmi_type=kind,
+            stop_time=scenario.stop_time,
+            output_interval=scenario.output_interval,
+            input=scenario.fmpy_input(),
+            relative_tolerance=FMPY_RTOL,
+            output=self.output_names(),
+            **options,
+        )
+
     @property
     def reference_path(self) -> Path:
         return FMUS_FOLDER / self.name / "reference" / "reference.csv"
@@ -133,6 +151,28 @@ class Definition:
             rows = list(csv.reader(handle))
         header, values = rows[0], np.array(rows[1:], dtype=float)
         return {name: values[:, k] for k, name in enumerate(header)}
+
+
+def errors(result, reference: dict[str, np.ndarray], names, skip_times=()) -> dict[str, tuple[float, float]]:
+    """Max abs error and max abs error / max |reference| of each signal of ``result``, at the reference times.
+
+    fmpy records two rows at an input step (before and after); the last row of each time is compared. At the times in
+    ``skip_times`` (input steps) an output that depends directly on an input is by convention the value before the
+    step in fmpy's co-simulation loop and after it in the native result, so those rows are left out.
+    """
+    grid = reference["time"]
+    rows = np.searchsorted(result["time"], grid, side="right") - 1
+    if not np.allclose(result["time"][rows], grid, rtol=0, atol=1e-9):
+        raise ValueError("the FMU result does not have a row at every reference time")
+    keep = np.ones(grid.size, dtype=bool)
+    for t in skip_times:
+        keep &= ~np.isclose(grid, t, rtol=0, atol=1e-9)
+    table = {}
+    for name in names:
+        difference = np.abs(result[name][rows] - reference[name])[keep]
+        scale = np.max(np.abs(reference[name]))
+        table[name] = (float(difference.max()), float(difference.max() / scale) if scale else float(difference.max()))
+    return table
 
 
 @functools.cache

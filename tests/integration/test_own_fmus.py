@@ -70,45 +70,6 @@ def built(tmp_path_factory) -> dict[tuple[str, str], Path]:
     }
 
 
-def _simulate_fmu(path: Path, kind: str, definition, **options) -> np.ndarray:
-    import fmpy
-
-    scenario = definition.scenario
-    return fmpy.simulate_fmu(
-        str(path),
-        fmi_type=kind,
-        stop_time=scenario.stop_time,
-        output_interval=scenario.output_interval,
-        input=scenario.fmpy_input(),
-        relative_tolerance=1e-10,
-        output=definition.output_names(),
-        **options,
-    )
-
-
-def _relative_errors(
-    result: np.ndarray, reference: dict[str, np.ndarray], names, skip_times=()
-) -> dict[str, tuple[float, float]]:
-    """Max abs error and max abs error / max |reference| per signal, at the reference times.
-
-    fmpy records two rows at an input step (before and after); the last row of each time is compared. At the times in
-    ``skip_times`` (input steps) an output that depends directly on an input is by convention the value before the
-    step in fmpy's co-simulation loop and after it in the native result, so those rows are left out.
-    """
-    grid = reference["time"]
-    rows = np.searchsorted(result["time"], grid, side="right") - 1
-    np.testing.assert_allclose(result["time"][rows], grid, rtol=0, atol=1e-9)
-    keep = np.ones(grid.size, dtype=bool)
-    for t in skip_times:
-        keep &= ~np.isclose(grid, t, rtol=0, atol=1e-9)
-    errors = {}
-    for name in names:
-        difference = np.abs(result[name][rows] - reference[name])[keep]
-        scale = np.max(np.abs(reference[name]))
-        errors[name] = (float(difference.max()), float(difference.max() / scale) if scale else float(difference.max()))
-    return errors
-
-
 # ---- the build script ---------------------------------------------------------------------------------------------
 
 
@@ -160,8 +121,8 @@ def test_sources_in_the_fmu_rebuild_with_fmpy_cmake_builder(built, tmp_path):
     (tmp_path / "cmake").mkdir()
     build_platform_binary(unzipped.resolve(), build_dir=tmp_path / "cmake", all_warnings=True)
     definition = DEFINITIONS["pump_system"]
-    rebuilt = _simulate_fmu(unzipped, "CoSimulation", definition)
-    original = _simulate_fmu(shipped, "CoSimulation", definition)
+    rebuilt = definition.simulate_fmu(unzipped, "CoSimulation")
+    original = definition.simulate_fmu(shipped, "CoSimulation")
     for name in definition.output_names():
         np.testing.assert_array_equal(rebuilt[name], original[name])
 
@@ -186,8 +147,8 @@ def test_reference_results_are_the_native_model(name):
 @pytest.mark.parametrize("name", list(DEFINITIONS))
 def test_fmu_trajectory_matches_the_native_component(built, name, version, kind):
     definition = DEFINITIONS[name]
-    result = _simulate_fmu(built[(name, version)], kind, definition)
-    errors = _relative_errors(result, definition.read_reference(), definition.output_names(), definition.scenario.breakpoints())
+    result = definition.simulate_fmu(built[(name, version)], kind)
+    errors = definitions.errors(result, definition.read_reference(), definition.output_names(), definition.scenario.breakpoints())
     tolerance = CS_TOLERANCE if kind == "CoSimulation" else ME_TOLERANCE
     worst = {signal: relative for signal, (_, relative) in errors.items() if not relative <= tolerance}
     assert worst == {}, f"relative errors above {tolerance}: {worst}"
@@ -200,11 +161,11 @@ def test_rk4_max_step_is_the_co_simulation_sub_step(built):
     definition = DEFINITIONS["dc_motor"]
     reference = definition.read_reference()
     path = built[("dc_motor", "2.0")]
-    coarse = _simulate_fmu(path, "CoSimulation", definition, start_values={"rk4_max_step": 0.02})
-    fine = _simulate_fmu(path, "CoSimulation", definition, start_values={"rk4_max_step": 1e-4})
+    coarse = definition.simulate_fmu(path, "CoSimulation", start_values={"rk4_max_step": 0.02})
+    fine = definition.simulate_fmu(path, "CoSimulation", start_values={"rk4_max_step": 1e-4})
     skip = definition.scenario.breakpoints()
-    coarse_error = _relative_errors(coarse, reference, ["current"], skip)["current"][1]
-    fine_error = _relative_errors(fine, reference, ["current"], skip)["current"][1]
+    coarse_error = definitions.errors(coarse, reference, ["current"], skip)["current"][1]
+    fine_error = definitions.errors(fine, reference, ["current"], skip)["current"][1]
     assert fine_error <= CS_TOLERANCE
     assert coarse_error > 1e3 * fine_error
 
@@ -483,7 +444,7 @@ def test_exported_system_matches_the_native_system(tmp_path, version, motor_pump
             relative_tolerance=1e-10,
             output=outputs,
         )
-        errors = _relative_errors(result, reference, outputs)
+        errors = definitions.errors(result, reference, outputs)
         worst = {signal: relative for signal, (_, relative) in errors.items() if not relative <= tolerance}
         assert worst == {}, f"{kind}: relative errors above {tolerance}: {worst}"
 
