@@ -62,7 +62,7 @@ def wirings(draw):
 
 @given(wirings())
 def test_flat_outputs_match_a_recursive_evaluation(wiring):
-    n, sources, values, order, external = wiring
+    _, sources, values, order, external = wiring
 
     def signal(source) -> float:
         kind, index = source
