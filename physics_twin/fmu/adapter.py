@@ -712,8 +712,8 @@ class FMUComponent:
         dataset = master.simulate(stop, size, start_time=start, inputs=qualified_inputs, parameters=qualified_parameters,
                                   record=[f"{self.name}.{r}" for r in record])
         prefix = f"{self.name}."
-        renames = {n: str(n)[len(prefix):] for n in [*dataset.variables, *dataset.dims] if str(n).startswith(prefix)}
-        return dataset.rename(renames)
+        renames = {n: str(n)[len(prefix):] for n in dataset.variables if str(n).startswith(prefix)}
+        return dataset.rename_vars(renames).swap_dims({d: renames[d] for d in dataset.dims if d in renames}) if renames else dataset
 
     # -- teardown ---------------------------------------------------------------------------------------------------
     def close(self) -> None:

@@ -962,7 +962,8 @@ class CoSimulation:
         return plan
 
     def _dataset(self, points, outputs, states, external, recorded, extra, nonfinite, step) -> xr.Dataset:
-        variables: dict[str, xr.DataArray] = {}
+        variables: dict[str, Any] = {}
+        coordinates: dict[str, Any] = {"time": ("time", points, {"units": "s", "description": "communication points"})}
 
         def add(name: str, signal: _Signal, values: np.ndarray, kind: str) -> None:
             if signal.kind == "boolean":
@@ -970,23 +971,22 @@ class CoSimulation:
             elif signal.kind == "integer":
                 values = np.round(values).astype(np.int64)
             dims: tuple[str, ...] = ("time",)
-            coords = {}
             if not signal.shape:
                 values = values.reshape(len(points))
             else:
                 values = values.reshape((len(points), *signal.shape))
                 extra_dims = [f"{name}_index" if len(signal.shape) == 1 else f"{name}_index{d}" for d in range(len(signal.shape))]
                 dims = ("time", *extra_dims)
-                coords = {d: np.arange(size) for d, size in zip(extra_dims, signal.shape, strict=True)}
-            variables[name] = xr.DataArray(values, dims=dims, coords=coords,
-                                           attrs={"units": signal.unit, "description": signal.description, "kind": kind})
+                for dim, size in zip(extra_dims, signal.shape, strict=True):
+                    coordinates[dim] = (dim, np.arange(size))
+            variables[name] = (dims, values, {"units": signal.unit, "description": signal.description, "kind": kind})
 
         for member in self.members:
             for j, signal in enumerate(member.outputs):
                 start = self._out_start[member.name][j]
                 add(f"{member.name}.{signal.name}", signal, outputs[:, start:start + signal.size], "output")
         for name, (k, unit, description) in zip(self.state_names(), self._state_meta(), strict=True):
-            variables.setdefault(name, xr.DataArray(states[:, k], dims="time", attrs={"units": unit, "description": description, "kind": "state"}))
+            variables.setdefault(name, ("time", states[:, k], {"units": unit, "description": description, "kind": "state"}))
         for alias, sl in self._external_slices.items():
             local = slice(sl.start - self.n_outputs, sl.stop - self.n_outputs)
             add(alias if alias not in variables else f"{alias}:input", self._external_meta[alias], external[:, local], "input")
@@ -996,10 +996,10 @@ class CoSimulation:
             signal = _Signal(variable.name, variable.unit, variable.description, variable.kind, variable.shape, variable.size)
             array = np.asarray(values)
             if signal.kind in ("string", "other"):
-                variables[name] = xr.DataArray(array, dims="time", attrs={"units": "1", "description": variable.description, "kind": "recorded"})
+                variables[name] = ("time", array, {"units": "1", "description": variable.description, "kind": "recorded"})
             else:
                 add(name, signal, array.astype(float).reshape(len(points), -1), "recorded")
-        dataset = xr.Dataset(variables, coords={"time": ("time", points, {"units": "s", "description": "communication points"})})
+        dataset = xr.Dataset(variables, coords=coordinates)
         dataset.attrs.update({
             "model": self.name, "producer": "physics_twin.fmu", "ordering": self.ordering, "communication_step": float(step),
             "integrator": self.integrator, "rollbacks": int(self.rollbacks),

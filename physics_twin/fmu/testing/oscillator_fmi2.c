@@ -221,7 +221,7 @@ EXPORT fmi2Status fmi2DoStep(fmi2Component c, fmi2Real t, fmi2Real h, fmi2Boolea
     if (m->mode == 3) return fmi2Error;
     if (fabs(t - m->time) > 1e-9 * (1.0 + fabs(t))) return fmi2Error;
     if (m->stop_defined && t + h > m->stop_time * (1.0 + 1e-15) + 1e-300) return fmi2Error;
-    if (h > m->max_step) return fmi2Discard;
+    if (h > m->max_step * (1.0 + 1e-9)) return fmi2Discard;
     int steps = (int)ceil(h / 1e-3 - 1e-9);
     if (steps < 1) steps = 1;
     double dt = h / steps;
