@@ -62,8 +62,8 @@ def model_dataset(
         attrs={"description": "parameter values used (SI units, see parameter_unit)"},
     )
     dataset = dataset.assign_coords(
-        parameter=("parameter", list(model.parameter_names)),
-        parameter_unit=("parameter", [p.unit for p in model.parameters]),
+        parameter=("parameter", np.asarray(model.parameter_names, dtype=str)),  # str even when empty
+        parameter_unit=("parameter", np.asarray([p.unit for p in model.parameters], dtype=str)),
     )
     dataset.attrs.update({"model": model.name, "producer": "physics_twin"})
     dataset.attrs.update(attrs or {})

@@ -289,5 +289,5 @@ def simulate(
     )
     dataset = model_dataset(model, t_arr, x_arr, u_arr, y_arr, parameters=p, attrs={"solver": method, "terminated_by_event": int(stopped)})
     dataset["event_time"] = xr.DataArray(np.asarray(event_times, float), dims="event", attrs={"units": "s", "description": "time of each located event"})
-    dataset = dataset.assign_coords(event=("event", event_names))
+    dataset = dataset.assign_coords(event=("event", np.asarray(event_names, dtype=str)))  # str even when empty
     return dataset
