@@ -196,6 +196,15 @@ def test_dataset_carries_units_and_descriptions():
     assert result["voltage"].values.tolist() == [12.0] * 5
 
 
+def test_name_coordinates_are_strings_even_when_empty():
+    # a model without parameters and a run without events: the name coordinates keep a string dtype, so results
+    # with and without events/parameters combine (xr.concat) and round-trip through NetCDF alike
+    result = Oscillator("o").simulate([0.0, 1.0])
+    assert result.sizes["event"] == 0 and result.sizes["parameter"] == 0
+    for name in ("event", "parameter", "parameter_unit"):
+        assert result[name].dtype.kind == "U", name
+
+
 def test_parameter_overrides_and_initial_state_by_name_and_vector():
     # tau = 2: v = v0 e^(-t/2)
     lag = Lag("lag")
