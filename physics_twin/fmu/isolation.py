@@ -34,7 +34,11 @@ _ERRORS = {"FMUError": FMUError, "ParameterError": ParameterError, "ShapeError":
 
 def _serve(connection: Any, path: str, name: str | None, interface: str, parameters: dict[str, Any] | None) -> None:
     """Child process: own one FMUComponent and answer requests until told to stop."""
+    import faulthandler
+
     from physics_twin.fmu.adapter import FMUComponent
+
+    faulthandler.disable()  # a vendor crash is reported by the host; an inherited handler would only print noise
 
     try:
         fmu = FMUComponent(path, name, interface=interface, parameters=parameters)
