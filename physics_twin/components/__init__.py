@@ -7,6 +7,7 @@ from physics_twin.components.dc_motor import DCMotor
 from physics_twin.components.dc_motor_thermal import DCMotorThermal
 from physics_twin.components.friction import FrictionBody
 from physics_twin.components.gearbox import Gearbox, gear_train
+from physics_twin.components.hydraulics import Pipe, Tank, Valve
 from physics_twin.components.induction_motor import InductionMotor
 from physics_twin.components.insulation_ageing import InsulationAgeing
 from physics_twin.components.permanent_magnet_synchronous_motor import PermanentMagnetSynchronousMotor
@@ -29,8 +30,11 @@ __all__ = [
     "InsulationAgeing",
     "MotorThermalNetwork",
     "PermanentMagnetSynchronousMotor",
+    "Pipe",
     "PipeLoop",
     "RollingBearing",
+    "Tank",
+    "Valve",
     "WearingCentrifugalPump",
     "component_class",
     "gear_train",

@@ -16,6 +16,7 @@ from physics_twin.components.dc_motor import DCMotor
 from physics_twin.components.dc_motor_thermal import DCMotorThermal
 from physics_twin.components.friction import FrictionBody
 from physics_twin.components.gearbox import Gearbox
+from physics_twin.components.hydraulics import Pipe, Tank, Valve
 from physics_twin.components.induction_motor import InductionMotor
 from physics_twin.components.insulation_ageing import InsulationAgeing
 from physics_twin.components.permanent_magnet_synchronous_motor import PermanentMagnetSynchronousMotor
@@ -40,8 +41,11 @@ COMPONENTS: dict[str, type[Component]] = {
     "InsulationAgeing": InsulationAgeing,
     "MotorThermalNetwork": MotorThermalNetwork,
     "PermanentMagnetSynchronousMotor": PermanentMagnetSynchronousMotor,
+    "Pipe": Pipe,
     "PipeLoop": PipeLoop,
     "RollingBearing": RollingBearing,
+    "Tank": Tank,
+    "Valve": Valve,
     "WearingCentrifugalPump": WearingCentrifugalPump,
 }
 
