@@ -10,10 +10,12 @@ from physics_twin.components.gearbox import Gearbox, gear_train
 from physics_twin.components.hydraulics import Pipe, Tank, Valve
 from physics_twin.components.induction_motor import InductionMotor
 from physics_twin.components.insulation_ageing import InsulationAgeing
+from physics_twin.components.loads import ConstantTorqueLoad, CuttingForceLoad, QuadraticTorqueLoad
 from physics_twin.components.permanent_magnet_synchronous_motor import PermanentMagnetSynchronousMotor
 from physics_twin.components.pipe_loop import PipeLoop
 from physics_twin.components.registry import COMPONENTS, component_class, list_components
 from physics_twin.components.rolling_bearing import RollingBearing
+from physics_twin.components.sources import SpeedProfile, VoltageSource
 from physics_twin.components.thermal_network import MotorThermalNetwork
 from physics_twin.components.wearing_centrifugal_pump import WearingCentrifugalPump
 
@@ -21,6 +23,8 @@ __all__ = [
     "COMPONENTS",
     "BearingDegradation",
     "CentrifugalPump",
+    "ConstantTorqueLoad",
+    "CuttingForceLoad",
     "DCMotor",
     "DCMotorThermal",
     "DaigleGoebelPump",
@@ -32,9 +36,12 @@ __all__ = [
     "PermanentMagnetSynchronousMotor",
     "Pipe",
     "PipeLoop",
+    "QuadraticTorqueLoad",
     "RollingBearing",
+    "SpeedProfile",
     "Tank",
     "Valve",
+    "VoltageSource",
     "WearingCentrifugalPump",
     "component_class",
     "gear_train",

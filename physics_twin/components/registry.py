@@ -19,9 +19,11 @@ from physics_twin.components.gearbox import Gearbox
 from physics_twin.components.hydraulics import Pipe, Tank, Valve
 from physics_twin.components.induction_motor import InductionMotor
 from physics_twin.components.insulation_ageing import InsulationAgeing
+from physics_twin.components.loads import ConstantTorqueLoad, CuttingForceLoad, QuadraticTorqueLoad
 from physics_twin.components.permanent_magnet_synchronous_motor import PermanentMagnetSynchronousMotor
 from physics_twin.components.pipe_loop import PipeLoop
 from physics_twin.components.rolling_bearing import RollingBearing
+from physics_twin.components.sources import SpeedProfile, VoltageSource
 from physics_twin.components.thermal_network import MotorThermalNetwork
 from physics_twin.components.wearing_centrifugal_pump import WearingCentrifugalPump
 from physics_twin.core.component import Component
@@ -32,6 +34,8 @@ __all__ = ["COMPONENTS", "component_class", "list_components"]
 COMPONENTS: dict[str, type[Component]] = {
     "BearingDegradation": BearingDegradation,
     "CentrifugalPump": CentrifugalPump,
+    "ConstantTorqueLoad": ConstantTorqueLoad,
+    "CuttingForceLoad": CuttingForceLoad,
     "DCMotor": DCMotor,
     "DCMotorThermal": DCMotorThermal,
     "DaigleGoebelPump": DaigleGoebelPump,
@@ -43,9 +47,12 @@ COMPONENTS: dict[str, type[Component]] = {
     "PermanentMagnetSynchronousMotor": PermanentMagnetSynchronousMotor,
     "Pipe": Pipe,
     "PipeLoop": PipeLoop,
+    "QuadraticTorqueLoad": QuadraticTorqueLoad,
     "RollingBearing": RollingBearing,
+    "SpeedProfile": SpeedProfile,
     "Tank": Tank,
     "Valve": Valve,
+    "VoltageSource": VoltageSource,
     "WearingCentrifugalPump": WearingCentrifugalPump,
 }
 
