@@ -60,9 +60,9 @@ losses and thermal values are illustrative.
 References
 ----------
 Krause, P. C., Wasynczuk, O., Sudhoff, S. D., Pekarek, S. (2013). *Analysis of Electric Machinery
-and Drive Systems*, 3rd ed., ch. 6 (symmetrical induction machine). Wiley.
+and Drive Systems*, 3rd ed., chapter on symmetrical induction machines. Wiley.
 doi:10.1002/9781118524336.
-Chapman, S. J. (2012). *Electric Machinery Fundamentals*, 5th ed., §6.5 (Thevenin form of the
+Chapman, S. J. (2012). *Electric Machinery Fundamentals*, 5th ed., ch. 6 (Thevenin form of the
 torque–speed characteristic). McGraw-Hill.
 """
 
@@ -97,7 +97,7 @@ __all__ = ["InductionMotor", "equivalent_circuit_torque"]
 POSITIVE = (0.0, math.inf)
 #: For parameters that divide in the kernels: zero is excluded (the smallest normal float is the lower bound).
 NONZERO = (sys.float_info.min, math.inf)
-_KRAUSE = "Krause et al. (2013), ch. 6, 3 hp 220 V 60 Hz machine"
+_KRAUSE = "Krause et al. (2013), induction machine chapter, 3 hp 220 V 60 Hz machine"
 _OMEGA_60 = 2.0 * math.pi * 60.0
 
 STATES = (

@@ -16,7 +16,8 @@ where :math:`T_c` is the class temperature, :math:`t_c` the rated life at :math:
 :math:`\Delta T_{hs}` the hot-spot allowance over the mean winding temperature. The insulation has
 reached its end of life when :math:`L = 1`; at a constant temperature that takes
 :math:`t_c\,2^{-(T_{hs} - T_c)/\mathrm{HIC}}`, so :math:`\mathrm{HIC} = 10` K is the "10 K rule"
-(Montsinger): each 10 K halves the life. Under a varying temperature the rates add up as in
+of motor insulation: each 10 K halves the life (Montsinger (1930) found about 8 K for class A insulation
+in oil; the halving-interval law is his). Under a varying temperature the rates add up as in
 Miner's rule.
 
 The exponential form is the linearisation of the Arrhenius law :math:`t = A\,e^{E/(k_B T)}` around
@@ -37,9 +38,8 @@ IEC 60216-1:2013 Electrical insulating materials — Thermal endurance propertie
 procedures and evaluation of test results (TI at 20 000 h, halving interval HIC).
 IEC 60085:2007 Electrical insulation — Thermal evaluation and designation (thermal classes).
 IEEE Std 1-2000 Recommended Practice — General Principles for Temperature Limits in the Rating of
-Electrical Equipment and for the Evaluation of Electrical Insulation. doi:10.1109/IEEESTD.2000.91295.
-Montsinger, V. M. (1930). Loading transformers by temperature. *Trans. AIEE* 49(2), 776–790.
-doi:10.1109/T-AIEE.1930.5055563.
+Electrical Equipment and for the Evaluation of Electrical Insulation.
+Montsinger, V. M. (1930). Loading transformers by temperature. *Trans. AIEE* 49(2).
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def insulation_parameters(class_temperature: float = CLASS_TEMPERATURES["F"]) ->
             "temperature rise that halves the insulation life (HIC)",
             10.0,
             (1.0, 50.0),
-            "IEC 60216-1:2013 halving interval; 10 K rule (Montsinger 1930)",
+            "IEC 60216-1:2013 halving interval; the 10 K rule of motor insulation",
         ),
         Parameter(
             "insulation_rated_life",

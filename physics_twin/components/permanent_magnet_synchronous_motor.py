@@ -40,7 +40,7 @@ The defaults are the permanent-magnet machine of the Modelica Standard Library (
 References
 ----------
 Krause, P. C., Wasynczuk, O., Sudhoff, S. D., Pekarek, S. (2013). *Analysis of Electric Machinery
-and Drive Systems*, 3rd ed., ch. 15 (brushless DC / permanent-magnet AC machines). Wiley.
+and Drive Systems*, 3rd ed., chapter on permanent-magnet ac machines. Wiley.
 doi:10.1002/9781118524336.
 Pillay, P., Krishnan, R. (1989). Modeling, simulation, and analysis of permanent-magnet motor
 drives, Part I. *IEEE Trans. Ind. Appl.* 25(2), 265–273. doi:10.1109/28.25541.

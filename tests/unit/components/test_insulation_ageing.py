@@ -28,7 +28,7 @@ def test_life_at_the_class_temperature_is_the_rated_life():
 
 @pytest.mark.parametrize(("rise", "factor"), [(-20.0, 0.25), (-10.0, 0.5), (0.0, 1.0), (10.0, 2.0), (25.0, 2.0**2.5)])
 def test_ten_kelvin_rule(rise, factor):
-    # Montsinger's rule with HIC = 10 K: each 10 K above the class temperature halves the life, i.e. doubles the rate
+    # the 10 K rule, HIC = 10 K: each 10 K above the class temperature halves the life, i.e. doubles the rate
     assert_allclose(ageing_factor(428.15 + rise, 428.15, 10.0), factor, rtol=1e-14)
 
 
