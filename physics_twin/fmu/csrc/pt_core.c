@@ -81,6 +81,7 @@ pt_instance *pt_instantiate(const pt_model *model, const char *name, const char 
     instance->glue = glue;
     instance->allocate = allocate;
     instance->release = release;
+    instance->states = NULL;
     instance->x = values;
     instance->u = instance->x + model->nx;
     instance->p = instance->u + model->nu;
@@ -94,6 +95,11 @@ pt_instance *pt_instantiate(const pt_model *model, const char *name, const char 
 void pt_free(pt_instance *instance) {
     if (!instance) return;
     void (*release)(void *) = instance->release;
+    while (instance->states) {
+        pt_state *next = instance->states->next;
+        release(instance->states);
+        instance->states = next;
+    }
     release(instance->x);
     release(instance->name);
     release(instance);
@@ -470,13 +476,27 @@ static void read_state(pt_instance *instance, const unsigned char *bytes) {
     invalidate(instance);
 }
 
+static void release_state(pt_instance *instance, pt_state *state) {
+    if (state->previous) state->previous->next = state->next;
+    else instance->states = state->next;
+    if (state->next) state->next->previous = state->previous;
+    instance->release(state);
+}
+
 static pt_state *allocate_state(pt_instance *instance, pt_state *reuse) {
     size_t size = pt_state_size(instance->model);
     if (reuse && reuse->size == size) return reuse;
-    if (reuse) instance->release(reuse);
+    if (reuse) release_state(instance, reuse);
     pt_state *state = instance->allocate(1, sizeof(pt_state) + size);
-    if (state) state->size = size;
-    else pt_log(instance, PT_FATAL, "out of memory for an FMU state of %zu bytes.", size);
+    if (!state) {
+        pt_log(instance, PT_FATAL, "out of memory for an FMU state of %zu bytes.", size);
+        return NULL;
+    }
+    state->size = size;
+    state->previous = NULL;
+    state->next = instance->states;
+    if (instance->states) instance->states->previous = state;
+    instance->states = state;
     return state;
 }
 
@@ -503,7 +523,7 @@ pt_status pt_state_set(pt_instance *instance, const pt_state *state) {
 
 pt_status pt_state_free(pt_instance *instance, pt_state **state) {
     if (!instance || !state) return PT_ERROR;
-    if (*state) instance->release(*state);
+    if (*state) release_state(instance, *state);
     *state = NULL;
     return PT_OK;
 }

@@ -39,6 +39,14 @@ typedef enum {
     PT_VR_UNKNOWN
 } pt_kind;
 
+/* An FMU state: the serialized bytes themselves, so copying, serializing and deserializing share one format. The
+ * instance keeps its states in a list and frees those the importer did not free when the instance is freed. */
+typedef struct pt_state {
+    struct pt_state *previous, *next;
+    size_t size;
+    unsigned char bytes[];
+} pt_state;
+
 typedef void (*pt_log_function)(void *glue, pt_status status, const char *category, const char *message);
 
 typedef struct {
@@ -55,13 +63,9 @@ typedef struct {
     void *glue;
     void *(*allocate)(size_t count, size_t size);
     void (*release)(void *pointer);
+    pt_state *states; /* FMU states not yet freed */
 } pt_instance;
 
-/* An FMU state: the serialized bytes themselves, so copying, serializing and deserializing share one format. */
-typedef struct {
-    size_t size;
-    unsigned char bytes[];
-} pt_state;
 
 pt_instance *pt_instantiate(const pt_model *model, const char *name, const char *token, pt_interface interface,
                             int logging_on, pt_log_function log, void *glue,
