@@ -50,8 +50,9 @@ rule accumulates
     N(\sigma) = N_D \Big(\frac{\sigma_{lim}}{\sigma}\Big)^{k_N} \ (\sigma > \sigma_{lim}),
     \quad N = \infty \ (\sigma \le \sigma_{lim}),
 
-so :math:`D = 1` marks pitting (or root breakage) life. Defaults: the contact S–N of case-hardened
-steel, :math:`\sigma_{Hlim}` = 1500 MPa (ISO 6336-5, quality MQ), knee at 5·10⁷ cycles and
+so :math:`D = 1` marks pitting (or root breakage) life. Both flanks add to one sum, so under a reversing
+load the damage is conservative for either flank. Defaults: the contact S–N of case-hardened steel,
+:math:`\sigma_{Hlim}` = 1500 MPa (ISO 6336-5, quality MQ), knee at 5·10⁷ cycles and
 :math:`k_N = 1/0.0756 = 13.2` (the life factor :math:`Z_{NT} = (5\cdot10^7/N_L)^{0.0756}` of
 ISO 6336-2); for bending use :math:`e = 1`, knee 3·10⁶, :math:`k_N = 1/0.115 = 8.7` (ISO 6336-3
 :math:`Y_{NT}`) and :math:`\sigma_{Flim}` of the material. Below the endurance limit no damage
