@@ -16,6 +16,12 @@ the affinity laws (:math:`Q \propto r`, :math:`H \propto r^2`, :math:`P \propto 
 The torque form has no singularity at standstill. The curves are valid for forward flow up to
 roughly 1.5 Q_b; the pump has no states (its fluid inertia belongs to the pipe).
 
+The "BEP" parameters fix a point the head and power curves pass through with efficiency
+:math:`\eta_b`. With this curve family that point is the efficiency *peak* only when
+:math:`P_0 = 2 P_b (H_0 - H_b)/H_b` (set :math:`d\eta/dQ = 0` at :math:`Q_b`); for other shut-off
+powers the peak lies elsewhere (the defaults peak at η = 0.508, Q = 1.73e-3 m³/s). Parameter sets
+that would give an efficiency above 1 anywhere are rejected.
+
 References
 ----------
 Gülich, J. F. (2020). *Centrifugal Pumps*, 4th ed., §3.4 (similarity laws) and §4.1 (characteristics).

@@ -60,6 +60,11 @@ class Component:
             raise ParameterError(join_problems(f"invalid parameters for {owner}:", problems))
 
     @classmethod
+    def vector_problems(cls, vector: np.ndarray) -> list[str]:
+        """:meth:`parameter_problems` of a packed parameter vector (declaration order)."""
+        return cls.parameter_problems(dict(zip([d.name for d in cls.PARAMETERS], np.asarray(vector, float).tolist(), strict=True)))
+
+    @classmethod
     def parameter_problems(cls, values: Mapping[str, float]) -> list[str]:
         """Problems with combinations of parameter values (each value is already within its bounds).
 
@@ -136,6 +141,7 @@ class Component:
             output=type(self).output,
             parameter_values=self.parameter_values.copy(),
             feedthrough=self.feedthrough_matrix(),
+            parameter_check=type(self).vector_problems,
         )
 
     def simulate(self, t_eval: Any, **options: Any):

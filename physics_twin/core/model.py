@@ -82,6 +82,9 @@ class Model:
         Packed parameter vector in SI units.
     feedthrough : numpy.ndarray of bool, shape (n_outputs, n_inputs)
         True where an output depends directly (algebraically) on an input.
+    parameter_check : callable, optional
+        ``check(vector) -> list of problems`` for constraints between parameters (the components'
+        ``parameter_problems``); run by :meth:`parameter_vector` on every override.
     """
 
     name: str
@@ -93,6 +96,7 @@ class Model:
     output: Callable[..., Any]
     parameter_values: np.ndarray
     feedthrough: np.ndarray = field(repr=False)
+    parameter_check: Callable[[np.ndarray], list[str]] | None = field(default=None, repr=False)
 
     @property
     def state_names(self) -> tuple[str, ...]:
@@ -129,7 +133,11 @@ class Model:
         if problems:
             raise ParameterError(join_problems(f"invalid parameters for model {self.name!r}:", problems))
         values.update(overrides or {})
-        return check_parameter_values(self.parameters, values, f"model {self.name!r}")
+        vector = check_parameter_values(self.parameters, values, f"model {self.name!r}")
+        problems = self.parameter_check(vector) if self.parameter_check is not None and overrides else []
+        if problems:
+            raise ParameterError(join_problems(f"invalid parameters for model {self.name!r}:", problems))
+        return vector
 
     def _vector(self, declarations, defaults, overrides, kind) -> np.ndarray:
         vector = np.array(defaults, dtype=float)

@@ -275,7 +275,20 @@ class System:
             output=output_kernel,
             parameter_values=np.concatenate([c.parameter_values for c in self.components] or [np.empty(0)]),
             feedthrough=self._feedthrough(output_offset, index_of),
+            parameter_check=self._parameter_check(parameter_offset),
         )
+
+    def _parameter_check(self, offsets: list[int]):
+        """Each component's cross-parameter check on its slice of the system vector, names qualified."""
+        components = self.components
+
+        def check(vector: np.ndarray) -> list[str]:
+            problems = []
+            for k, component in enumerate(components):
+                problems += [f"{component.name}: {p}" for p in type(component).vector_problems(vector[offsets[k] : offsets[k + 1]])]
+            return problems
+
+        return check
 
     def _feedthrough(self, output_offset: list[int], index_of: dict[str, int]) -> np.ndarray:
         """Which system inputs reach each output algebraically (transitive closure over connections)."""

@@ -86,11 +86,25 @@ def _exact_registry():
 
 
 def same_unit(first: str, second: str) -> bool:
-    """True when both strings denote exactly the same unit (same dimension, factor 1, offset 0)."""
+    """True when both strings denote exactly the same unit (same dimension, factor 1, offset 0).
+
+    pint treats angles as dimensionless, which would make ``Hz`` equal to ``rad/s`` (a silent factor
+    2π) and ``N*m/rad`` equal to ``N*m``. Here the power of the radian must agree as well: angular and
+    cyclic quantities never match.
+    """
     if first == second:
         return True
     try:
         scale, offset = converter(first, second)
     except UnitError:
         return False
+    if _radian_power(first) != _radian_power(second):
+        return False
     return math.isclose(scale, 1.0, rel_tol=1e-12) and offset == 0.0
+
+
+@functools.lru_cache(maxsize=1024)
+def _radian_power(unit: str) -> float:
+    """Exponent of the radian in ``unit`` expressed in base units (``rad/s`` -> 1, ``Hz`` -> 0)."""
+    base = unit_registry().Quantity(1.0, _parse(unit)).to_base_units().units
+    return float(dict(base._units).get("radian", 0.0))
