@@ -1,0 +1,125 @@
+r"""Filter health: NIS and NEES against chi-square bounds, covariance conditioning.
+
+A consistent filter's normalised innovation squared, :math:`\nu^T S^{-1} \nu`, is chi-square
+distributed with as many degrees of freedom as channels in the update; the normalised estimation
+error squared, :math:`(z - \hat z)^T P^{-1} (z - \hat z)`, is chi-square with the dimension of the
+state (the true state is known only in simulations). Averages over N independent samples or runs
+are chi-square with N times the degrees of freedom, divided by N (Bar-Shalom, Li & Kirubarajan 2001,
+§5.4). The condition number of the covariance shows mixed scales: above about 1e12 rounding eats
+the smaller variances and the state should be rescaled.
+
+References
+----------
+Bar-Shalom, Y., Li, X. R., Kirubarajan, T. (2001). *Estimation with Applications to Tracking and
+Navigation*. Wiley. doi:10.1002/0471221279.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+from scipy import stats
+
+from physics_twin.errors import ShapeError
+
+__all__ = [
+    "ConditioningWarning",
+    "chi_square_band",
+    "condition_numbers",
+    "consistency_summary",
+    "nees",
+    "nis_summary",
+]
+
+
+class ConditioningWarning(UserWarning):
+    """The filter's covariance is badly conditioned (mixed scales): rescale the state."""
+
+
+def chi_square_band(dof: int | np.ndarray, runs: int = 1, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided band of the mean of ``runs`` chi-square variables with ``dof`` degrees of freedom each.
+
+    The sum of ``runs`` independent chi-square(dof) variables is chi-square(runs × dof), so the band of
+    the mean is ``chi2.ppf((1 ∓ confidence) / 2, runs × dof) / runs``. [1]
+    """
+    total = np.asarray(dof, dtype=float) * runs
+    return (stats.chi2.ppf((1 - confidence) / 2, total) / runs, stats.chi2.ppf((1 + confidence) / 2, total) / runs)
+
+
+def nees(error: np.ndarray, covariance: np.ndarray) -> np.ndarray:
+    """Normalised estimation error squared per row: ``eᵀ P⁻¹ e``. [1]
+
+    Parameters
+    ----------
+    error : array_like, shape (..., n)
+        Estimate minus truth, in the space the covariance belongs to (the filter's transformed space
+        for :class:`~physics_twin.estimation.FilterState` and ``mean_transformed``).
+    covariance : array_like, shape (..., n, n)
+        Covariance of the estimate.
+    """
+    error = np.asarray(error, dtype=float)
+    covariance = np.asarray(covariance, dtype=float)
+    if covariance.shape != error.shape + error.shape[-1:]:
+        raise ShapeError(f"`covariance` must have shape {error.shape + error.shape[-1:]} for `error` of shape {error.shape}; got {covariance.shape}.")
+    solved = np.linalg.solve(covariance, error[..., None])[..., 0]
+    return np.einsum("...i,...i->...", error, solved)
+
+
+def condition_numbers(covariance: np.ndarray) -> np.ndarray:
+    """2-norm condition number λmax / λmin of each covariance (inf when singular). [1]"""
+    covariance = np.asarray(covariance, dtype=float)
+    if covariance.shape[-1] == 0:
+        return np.ones(covariance.shape[:-2])
+    finite = np.all(np.isfinite(covariance), axis=(-2, -1))
+    result = np.full(covariance.shape[:-2], np.nan)
+    if np.any(finite):
+        values = np.linalg.eigvalsh(covariance[finite])
+        largest, smallest = values[..., -1], values[..., 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            result[finite] = np.where(smallest > 0, largest / np.where(smallest > 0, smallest, 1.0), np.inf)
+    return result
+
+
+def nis_summary(nis: np.ndarray, dof: np.ndarray, confidence: float = 0.95) -> dict[str, float]:
+    """Mean NIS over the updated samples and its two-sided chi-square band.
+
+    The sum of N independent NIS values with d_k degrees of freedom is chi-square with sum(d_k)
+    degrees of freedom, so the band of the mean is ``chi2.ppf((1 ± confidence)/2, sum d) / N``.
+    """
+    nis = np.asarray(nis, dtype=float)
+    dof = np.asarray(dof)
+    used = dof > 0
+    count = int(used.sum())
+    if count == 0:
+        return {"nis_mean": math.nan, "nis_expected": math.nan, "nis_band_lower": math.nan, "nis_band_upper": math.nan, "nis_samples": 0}
+    total = int(dof[used].sum())
+    return {
+        "nis_mean": float(np.mean(nis[used])),
+        "nis_expected": total / count,
+        "nis_band_lower": float(stats.chi2.ppf((1 - confidence) / 2, total) / count),
+        "nis_band_upper": float(stats.chi2.ppf((1 + confidence) / 2, total) / count),
+        "nis_samples": count,
+    }
+
+
+def consistency_summary(result: xr.Dataset, measured: Sequence[str]) -> dict[str, float]:
+    """The run's health from a filter result.
+
+    NIS summary, mean normalised squared innovation per channel (1 for a consistent filter), the
+    counts of gated samples and flagged gaps, and the largest covariance condition number.
+    """
+    summary: dict[str, float] = dict(nis_summary(result["nis"].values, result["nis_dof"].values))
+    for name in measured:
+        normalised = (result[f"{name}_innovation"].values / result[f"{name}_innovation_std"].values) ** 2
+        finite = np.isfinite(normalised)
+        summary[f"{name}_normalised_innovation_mean"] = float(np.mean(normalised[finite])) if finite.any() else math.nan
+    summary["samples_gated"] = int(result["gated"].sum())
+    summary["gaps_flagged"] = int(result["gap"].sum())
+    if "covariance_condition" in result:
+        condition = result["covariance_condition"].values
+        finite = condition[~np.isnan(condition)]
+        summary["covariance_condition_max"] = float(np.max(finite)) if finite.size else math.nan
+    return summary

@@ -1,0 +1,920 @@
+"""Kalman filters for joint state and parameter estimation over a compiled model.
+
+Three filters share one set-up and one compiled loop (:func:`physics_twin.estimation._compiled.filter_run`):
+
+- :class:`UnscentedKalmanFilter` with ``square_root=True`` (the default): the square-root UKF, which
+  propagates a Cholesky factor of the covariance and so keeps it symmetric and positive definite;
+- :class:`UnscentedKalmanFilter` with ``square_root=False``: the classic UKF (filterpy's algorithm);
+- :class:`ExtendedKalmanFilter`: linearisation by analytic Jacobians where given, central
+  differences otherwise.
+
+The process model integrates the model's ``rhs`` over each sample interval; the measurement model is
+the model's ``output``. Chosen parameters join the state as random walks in a transformed space —
+log for positive parameters, logit for parameters bounded on both sides — so they stay physical;
+states declared ``nonnegative`` (damage, wear) are carried in log space for the same reason, and
+states declared ``angle`` are averaged circularly with wrapped residuals.
+
+Data handling: a NaN channel drops out of that sample's update; sensors (groups of channels) at
+different rates update one after the other with their own channels (:class:`Sensor`,
+:meth:`KalmanFilter.merge_streams`); sample intervals may be irregular (each is integrated over its
+true length, in sub-steps no longer than ``max_step``); intervals longer than ``gap_threshold`` are
+flagged; with ``gate_probability`` an innovation whose NIS exceeds the chi-square quantile is
+rejected and counted; with ``excitation_threshold`` parameter updates freeze while the data carry
+too little information about them. Models whose kernels are not compiled (FMUs, plain Python) run
+on a generic path through filterpy (:mod:`physics_twin.estimation.kalman`).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from scipy import stats
+
+from physics_twin.core import _jit
+from physics_twin.core._jit import contiguous
+from physics_twin.core.integrators import method_code
+from physics_twin.core.model import Model
+from physics_twin.errors import (
+    EstimationError,
+    ModelStructureError,
+    ParameterError,
+    ShapeError,
+    join_problems,
+    unknown_name_message,
+)
+from physics_twin.estimation import _compiled
+from physics_twin.estimation import _kernels as kernels
+from physics_twin.estimation.consistency import ConditioningWarning, condition_numbers, consistency_summary
+
+__all__ = [
+    "EstimatedParameter",
+    "ExtendedKalmanFilter",
+    "FilterState",
+    "KalmanFilter",
+    "Sensor",
+    "UnscentedKalmanFilter",
+    "create_filter",
+]
+
+_TRANSFORMS = {"none": kernels.IDENTITY, "log": kernels.LOG, "logit": kernels.LOGIT}
+_Z90 = 1.6448536269514722  # standard normal 95 % quantile: the p05/p95 band
+#: Default central-difference step relative to the coordinate's scale: the cube root of machine epsilon.
+FINITE_DIFFERENCE_STEP = float(np.finfo(float).eps ** (1.0 / 3.0))
+
+
+@dataclass(frozen=True)
+class EstimatedParameter:
+    """A model parameter estimated as a random-walk state.
+
+    Parameters
+    ----------
+    name : str
+        Parameter name in the model (qualified for systems, e.g. ``"pipe.pipe_resistance"``).
+    initial_std : float
+        Standard deviation of the initial guess. [parameter unit]
+    random_walk : float
+        Random-walk intensity: standard deviation of the change over one second. [unit/√s]
+    transform : {"auto", "log", "logit", "none"}
+        Space in which the filter carries it; ``"auto"`` takes log for a lower bound >= 0 with no
+        finite upper bound, logit for two finite bounds, none otherwise.
+    initial : float, optional
+        Initial guess; defaults to the model's current value. [parameter unit]
+    """
+
+    name: str
+    initial_std: float
+    random_walk: float = 0.0
+    transform: str = "auto"
+    initial: float | None = None
+
+
+@dataclass(frozen=True)
+class Sensor:
+    """A sensor: model outputs it measures together, at its own rate, with its own noise.
+
+    Parameters
+    ----------
+    name : str
+        Sensor name; its channels are called ``"<name>.<output>"`` in the results.
+    noise : mapping of str to float
+        Measured output -> measurement-noise standard deviation. [output unit]
+    relative_noise : mapping of str to float, optional
+        Measured output -> noise standard deviation as a fraction of the predicted value; added in
+        variance to ``noise``. [1]
+    """
+
+    name: str
+    noise: Mapping[str, float]
+    relative_noise: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class FilterState:
+    """The filter's posterior at one time: what a twin persists between batches.
+
+    Attributes
+    ----------
+    time : float
+        Time of the posterior. [s]
+    mean : numpy.ndarray
+        Augmented mean in the transformed space.
+    covariance : numpy.ndarray
+        Augmented covariance in the transformed space.
+    names : tuple of str
+        Names of the augmented coordinates (states, then estimated parameters).
+    last_input : numpy.ndarray
+        The input held until the next sample. [SI]
+    """
+
+    time: float
+    mean: np.ndarray
+    covariance: np.ndarray
+    names: tuple[str, ...]
+    last_input: np.ndarray
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready representation."""
+        return {
+            "time": self.time,
+            "mean": self.mean.tolist(),
+            "covariance": self.covariance.tolist(),
+            "names": list(self.names),
+            "last_input": self.last_input.tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FilterState:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            time=float(data["time"]),
+            mean=np.asarray(data["mean"], float),
+            covariance=np.asarray(data["covariance"], float),
+            names=tuple(data["names"]),
+            last_input=np.asarray(data["last_input"], float),
+        )
+
+
+@dataclass(frozen=True)
+class _Channel:
+    name: str
+    output: str
+    sensor: str
+    std: float
+    relative: float
+
+
+def _derivative(value: float, transform: int, lower: float, upper: float) -> float:
+    """d(transformed)/d(physical) at ``value``: converts physical standard deviations."""
+    if transform == kernels.LOG:
+        return 1.0 / max(abs(value), 1e-300)
+    if transform == kernels.LOGIT:
+        return (upper - lower) / max((value - lower) * (upper - value), 1e-300)
+    return 1.0
+
+
+def _is_compiled(kernel: Any) -> bool:
+    return _jit.python_function(kernel) is not kernel
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+class KalmanFilter:
+    """Shared set-up, run loop and results of the filters; use a subclass.
+
+    Parameters
+    ----------
+    model : Model
+        The model (``system.model()`` or ``component.model()``).
+    measured : mapping of str to float, optional
+        Measured output name -> measurement-noise standard deviation; all channels update together
+        (one stacked update per sample). [output unit]
+    relative_noise : mapping of str to float, optional
+        With ``measured``: output -> noise standard deviation as a fraction of the predicted value;
+        added in variance. [1]
+    sensors : sequence of Sensor, optional
+        Instead of ``measured``: sensors with their own channels and noise. Their channels are named
+        ``"<sensor>.<output>"``; with ``sequential_updates`` each sensor that reported updates the
+        estimate in turn (in the order given).
+    sequential_updates : bool
+        With ``sensors``: one update per sensor (True) or one stacked update of every channel that
+        reported (False); the two agree exactly for linear models.
+    estimate : sequence of EstimatedParameter
+        Parameters to estimate jointly with the states.
+    initial_state : mapping, optional
+        Initial state by name (others from the declared start values). [SI]
+    initial_std : mapping of str to float, optional
+        Initial standard deviation per state name. [state unit]; default 1e-6 × max(1, |x0|).
+    process_noise : mapping of str to float, optional
+        Process-noise intensity per state name: standard deviation of the change over one second;
+        each prediction over ``dt`` adds the variance ``intensity² × dt``. [state unit/√s]; default 0.
+    parameters : mapping, optional
+        Overrides of fixed parameter values. [SI]
+    integrator : {"RK4", "ROS2"}
+        Fixed-step method between samples; ROS2 for stiff models.
+    max_step : float
+        Longest integration sub-step: intervals and gaps are integrated in equal sub-steps no longer
+        than this. [s]
+    gate_probability : float, optional
+        Reject an update whose NIS exceeds this chi-square quantile (e.g. 0.9999); None: no gating.
+    gate_patience : int
+        After this many consecutive rejected updates (per sensor) the next one is accepted: a jump that
+        persists is a change of the asset (or a model error), not an outlier.
+    gap_threshold : float
+        Sample intervals longer than this are flagged as gaps. [s]
+    excitation_threshold : float, optional
+        Freeze a parameter's updates while its windowed information (see Notes) is below this; None:
+        never freeze automatically. [1]
+    excitation_window : float
+        Time constant of the exponential window of the information. [s]
+    condition_warning : float, optional
+        Warn (:class:`~physics_twin.estimation.ConditioningWarning`) when the covariance condition
+        number exceeds this; None: never. [1]
+
+    Notes
+    -----
+    Standard deviations of log- or logit-transformed coordinates are converted into the transformed
+    space at the initial value (delta method), so a log-carried quantity keeps the *relative*
+    uncertainty ``std / initial``.
+
+    Excitation: at each update the fraction of a parameter's variance the sample explains,
+    :math:`e_k = P_{\\theta y} S^{-1} P_{y \\theta} / P_{\\theta\\theta}` — the Fisher information of the
+    sample about the parameter times its current variance, for the statistically linearised model —
+    is summed with the weight :math:`\\exp(-(t - t_k)/\\tau)` (``excitation_window`` τ). While the sum
+    is below ``excitation_threshold`` the parameter's gain row is zero: its estimate holds and its
+    variance grows with its random walk, and it learns again once the data excite it.
+    """
+
+    kind = ""
+    _label = ""
+
+    def __init__(
+        self,
+        model: Model,
+        *,
+        measured: Mapping[str, float] | None = None,
+        relative_noise: Mapping[str, float] | None = None,
+        sensors: Sequence[Sensor] | None = None,
+        sequential_updates: bool = True,
+        estimate: Sequence[EstimatedParameter] = (),
+        initial_state: Mapping[str, float] | None = None,
+        initial_std: Mapping[str, float] | None = None,
+        process_noise: Mapping[str, float] | None = None,
+        parameters: Mapping[str, float] | None = None,
+        integrator: str = "RK4",
+        max_step: float = 0.01,
+        gate_probability: float | None = None,
+        gate_patience: int = 3,
+        gap_threshold: float = math.inf,
+        excitation_threshold: float | None = None,
+        excitation_window: float = 60.0,
+        condition_warning: float | None = 1e12,
+    ) -> None:
+        self.model = model
+        problems: list[str] = []
+        channels = self._channels(model, measured, relative_noise, sensors, problems)
+        self._channel_records = channels
+        self.measured = tuple(c.name for c in channels)
+        self.sensors = tuple(dict.fromkeys(c.sensor for c in channels))
+        self.sequential_updates = bool(sequential_updates)
+        self.parameter_values = model.parameter_vector(parameters)
+        self.x0 = model.initial_state(initial_state)
+        names, units, transforms, lower, upper, angles = [], [], [], [], [], []
+        for index, state in enumerate(model.states):
+            is_angle = bool(getattr(state, "angle", False))
+            transform = kernels.LOG if state.nonnegative else kernels.IDENTITY
+            if is_angle and state.nonnegative:
+                problems.append(f"state `{state.name}` cannot be both an angle and non-negative.")
+            if transform == kernels.LOG and not self.x0[index] > 0:
+                problems.append(f"state `{state.name}` is non-negative and carried in log space: its initial value must be > 0; got {self.x0[index]!r}.")
+            names.append(state.name)
+            units.append(state.unit)
+            transforms.append(transform)
+            lower.append(0.0)
+            upper.append(math.inf)
+            angles.append(int(is_angle))
+        parameter_names = model.parameter_names
+        self.estimated = tuple(estimate)
+        estimated_index: list[int] = []
+        for spec in self.estimated:
+            if spec.name not in parameter_names:
+                problems.append(unknown_name_message("parameter", spec.name, parameter_names, f"model {model.name!r}"))
+                continue
+            index = parameter_names.index(spec.name)
+            declaration = model.parameters[index]
+            low, high = declaration.bounds
+            transform_name = spec.transform
+            if transform_name == "auto":
+                transform_name = "logit" if math.isfinite(low) and math.isfinite(high) else "log" if low >= 0 else "none"
+            if transform_name not in _TRANSFORMS:
+                problems.append(f"`transform` of {spec.name!r} must be one of 'auto', 'log', 'logit', 'none'; got {spec.transform!r}.")
+                continue
+            if transform_name == "logit" and not (math.isfinite(low) and math.isfinite(high)):
+                problems.append(f"{spec.name!r} cannot use a logit transform: its bounds {declaration.bounds} are not both finite.")
+                continue
+            if transform_name == "log" and low < 0:
+                problems.append(f"{spec.name!r} cannot use a log transform: its lower bound {low} is negative.")
+                continue
+            if spec.initial is not None:
+                self.parameter_values[index] = float(spec.initial)
+            value = self.parameter_values[index]
+            if transform_name == "log" and not value > 0:
+                problems.append(f"initial value of {spec.name!r} must be > 0 for a log transform; got {value!r}.")
+            if transform_name == "logit" and not low < value < high:
+                problems.append(f"initial value of {spec.name!r} must lie strictly inside {declaration.bounds} for a logit transform; got {value!r}.")
+            if not (_number(spec.initial_std) and math.isfinite(spec.initial_std) and spec.initial_std > 0):
+                problems.append(f"`initial_std` of {spec.name!r} must be finite and > 0 [{declaration.unit}]; got {spec.initial_std!r}.")
+            if not (_number(spec.random_walk) and math.isfinite(spec.random_walk) and spec.random_walk >= 0):
+                problems.append(f"`random_walk` of {spec.name!r} must be finite and >= 0 [{declaration.unit}/√s]; got {spec.random_walk!r}.")
+            estimated_index.append(index)
+            names.append(spec.name)
+            units.append(declaration.unit)
+            transforms.append(_TRANSFORMS[transform_name])
+            lower.append(low)
+            upper.append(high)
+            angles.append(0)
+        for label, mapping in (("initial_std", initial_std), ("process_noise", process_noise)):
+            for name, value in (mapping or {}).items():
+                if name not in model.state_names:
+                    problems.append(unknown_name_message(f"state in `{label}`", name, model.state_names, f"model {model.name!r}"))
+                elif not (_number(value) and math.isfinite(value) and value >= 0):
+                    problems.append(f"`{label}` of {name!r} must be finite and >= 0; got {value!r}.")
+        if not (_number(max_step) and max_step > 0 and math.isfinite(max_step)):
+            problems.append(f"`max_step` must be a finite number > 0 [s]; got {max_step!r}.")
+        if gate_probability is not None and not (_number(gate_probability) and 0 < gate_probability < 1):
+            problems.append(f"`gate_probability` must be in (0, 1) or None; got {gate_probability!r}.")
+        if isinstance(gate_patience, bool) or not isinstance(gate_patience, (int, np.integer)) or gate_patience < 1:
+            problems.append(f"`gate_patience` must be an integer >= 1; got {gate_patience!r}.")
+        if not (_number(gap_threshold) and gap_threshold > 0):
+            problems.append(f"`gap_threshold` must be > 0 [s] (inf: never flag); got {gap_threshold!r}.")
+        if excitation_threshold is not None and not (_number(excitation_threshold) and 0 < excitation_threshold < math.inf):
+            problems.append(f"`excitation_threshold` must be a finite number > 0 or None; got {excitation_threshold!r}.")
+        if not (_number(excitation_window) and 0 < excitation_window <= math.inf):
+            problems.append(f"`excitation_window` must be > 0 [s]; got {excitation_window!r}.")
+        if condition_warning is not None and not (_number(condition_warning) and condition_warning > 1):
+            problems.append(f"`condition_warning` must be a number > 1 or None; got {condition_warning!r}.")
+        try:
+            self.integrator = method_code(integrator)
+        except ParameterError as exc:
+            problems.append(str(exc))
+        problems.extend(self._own_problems())
+        if problems:
+            raise ParameterError(join_problems(f"cannot set up the filter on model {model.name!r}:", problems))
+
+        self.names = tuple(names)
+        self._units = tuple(units)
+        self._transforms = np.asarray(transforms, dtype=np.int64)
+        self._lower = np.asarray(lower, float)
+        self._upper = np.asarray(upper, float)
+        self._angles = np.asarray(angles, dtype=np.int64)
+        self._parameter_index = np.asarray(estimated_index, dtype=np.int64)
+        output_names = model.output_names
+        self._output_index = np.asarray([output_names.index(c.output) for c in channels], dtype=np.int64)
+        self._output_angles = np.asarray([int(bool(getattr(model.outputs[i], "angle", False))) for i in self._output_index], dtype=np.int64)
+        self._r_diag = np.asarray([c.std for c in channels], float) ** 2
+        self._r_relative = np.asarray([c.relative for c in channels], float) ** 2
+        if self.sequential_updates and sensors is not None:
+            groups = [[i for i, c in enumerate(channels) if c.sensor == s] for s in self.sensors]
+        else:
+            groups = [list(range(len(channels)))]
+        self._group_names = self.sensors if len(groups) == len(self.sensors) and sensors is not None else ("all",)
+        self._group_start = np.cumsum([0] + [len(g) for g in groups]).astype(np.int64)
+        self._group_channels = np.asarray([i for g in groups for i in g], dtype=np.int64)
+        self.max_step = float(max_step)
+        self.gap_threshold = float(gap_threshold)
+        self.gate_probability = gate_probability
+        self.gate_patience = int(gate_patience)
+        self.excitation_threshold = excitation_threshold
+        self.excitation_window = float(excitation_window)
+        self.condition_warning = condition_warning
+        self._generic = _jit.JIT_ENABLED and not (_is_compiled(model.rhs) and _is_compiled(model.output))
+
+        n_states = len(model.states)
+        physical0 = np.concatenate([self.x0, self.parameter_values[self._parameter_index]])
+        derivative = np.array([
+            _derivative(v, t, lo, hi) for v, t, lo, hi in zip(physical0, self._transforms, self._lower, self._upper, strict=True)
+        ])
+        std0 = np.empty(len(self.names))
+        q_std = np.zeros(len(self.names))
+        for i, name in enumerate(model.state_names):
+            std0[i] = (initial_std or {}).get(name, 1e-6 * max(1.0, abs(self.x0[i])))
+            q_std[i] = (process_noise or {}).get(name, 0.0)
+        for j, spec in enumerate(self.estimated):
+            std0[n_states + j] = spec.initial_std
+            q_std[n_states + j] = spec.random_walk
+        self._z0 = np.array([
+            kernels.to_transformed(v, int(t), lo, hi)
+            for v, t, lo, hi in zip(physical0, self._transforms, self._lower, self._upper, strict=True)
+        ])
+        self._p0 = np.diag(np.maximum(std0 * derivative, 1e-300) ** 2)
+        self._q_rate = (q_std * derivative) ** 2
+        self._check_deterministic()
+
+    # -- set-up helpers ----------------------------------------------------------------------------
+    @staticmethod
+    def _channels(model, measured, relative_noise, sensors, problems) -> list[_Channel]:
+        output_names = model.output_names
+        unit_of = {o.name: o.unit for o in model.outputs}
+
+        def check(owner: str, noise: Mapping[str, float], relative: Mapping[str, float]) -> list[tuple[str, float, float]]:
+            found = []
+            for name, std in noise.items():
+                if name not in output_names:
+                    problems.append(unknown_name_message(f"measured output in {owner}", name, output_names, f"model {model.name!r}"))
+                    continue
+                if not (_number(std) and math.isfinite(std) and std > 0):
+                    problems.append(f"measurement noise of `{name}` must be a finite number > 0 [{unit_of[name]}]; got {std!r}.")
+                    continue
+                found.append((name, float(std), 0.0))
+            for name, fraction in relative.items():
+                if name not in noise:
+                    problems.append(f"`relative_noise` of {owner} names {name!r}, which it does not measure {list(noise)}.")
+                elif not (_number(fraction) and math.isfinite(fraction) and fraction >= 0):
+                    problems.append(f"relative noise of `{name}` must be a finite fraction >= 0; got {fraction!r}.")
+            return [(n, s, float(relative.get(n, 0.0)) if _number(relative.get(n, 0.0)) else 0.0) for n, s, _ in found]
+
+        if sensors is not None and (measured or relative_noise):
+            problems.append("give either `measured` (with `relative_noise`) or `sensors`, not both.")
+            return []
+        if sensors is not None:
+            channels = []
+            seen: set[str] = set()
+            if not sensors:
+                problems.append("`sensors` must hold at least one Sensor.")
+            for sensor in sensors:
+                if not isinstance(sensor, Sensor):
+                    problems.append(f"`sensors` must hold Sensor records; got {type(sensor).__name__}.")
+                    continue
+                if sensor.name in seen:
+                    problems.append(f"sensor name {sensor.name!r} is used twice.")
+                seen.add(sensor.name)
+                if not sensor.noise:
+                    problems.append(f"sensor {sensor.name!r} measures nothing: give `noise` per measured output.")
+                for output, std, relative in check(f"sensor {sensor.name!r}", sensor.noise, sensor.relative_noise or {}):
+                    channels.append(_Channel(f"{sensor.name}.{output}", output, sensor.name, std, relative))
+            return channels
+        if not measured:
+            problems.append("`measured` must map at least one model output to its noise standard deviation.")
+            return []
+        return [_Channel(o, o, "all", s, r) for o, s, r in check("`measured`", measured, relative_noise or {})]
+
+    def _own_problems(self) -> list[str]:
+        return []
+
+    def _check_deterministic(self) -> None:
+        """Reject a process or measurement model that returns different results for the same input."""
+        model = self.model
+        x, p, u = self.x0.copy(), self.parameter_values.copy(), model.default_inputs()
+        for kernel_name in ("rhs", "output"):
+            kernel = getattr(model, kernel_name)
+            try:
+                first = np.array(kernel(0.0, x, u, p), dtype=float, copy=True)
+                second = np.array(kernel(0.0, x, u, p), dtype=float, copy=True)
+            except Exception:  # noqa: BLE001 - the filter reports a failing model at run time with the sample
+                continue
+            if first.shape != second.shape or not np.array_equal(first, second, equal_nan=True):
+                raise ModelStructureError(
+                    f"the model's `{kernel_name}` kernel returned different results for the same (t, x, u, p): it draws "
+                    "random numbers or keeps hidden state. A Kalman filter needs deterministic models: take the noise out "
+                    "of the kernel and declare it as process noise (Q, `process_noise` / `random_walk`) or measurement "
+                    "noise (R, `measured` / `sensors`)."
+                )
+
+    # -- public ------------------------------------------------------------------------------------
+    @property
+    def n_states(self) -> int:
+        """Number of model states (the first coordinates of the augmented vector)."""
+        return len(self.model.states)
+
+    def initial_state(self, time: float, first_input: np.ndarray | None = None) -> FilterState:
+        """The prior at ``time`` [s] built from the initial values and standard deviations."""
+        last_input = self.model.default_inputs() if first_input is None else np.asarray(first_input, float)
+        return FilterState(float(time), self._z0.copy(), self._p0.copy(), self.names, last_input)
+
+    def merge_streams(self, streams: Mapping[str, tuple[Any, Any]]) -> tuple[np.ndarray, np.ndarray]:
+        """Sensor streams at their own times merged onto one time line for :meth:`run`.
+
+        Parameters
+        ----------
+        streams : mapping of str to (times, values)
+            Sensor name -> its sample times, shape (n_s,), and values, shape (n_s, channels of the
+            sensor) (1-D for a one-channel sensor). [s], [output units]. Sensors may be missing.
+
+        Returns
+        -------
+        times : numpy.ndarray, shape (n,)
+            The sorted union of all sample times (coinciding times share a row). [s]
+        measurements : numpy.ndarray, shape (n, len(measured))
+            Each sensor's values in its channels' columns; NaN where it did not report.
+
+        Raises
+        ------
+        ShapeError
+            A sensor's values do not match its number of channels or its times.
+        ParameterError
+            Unknown sensor names, non-finite or repeated times within a sensor.
+        """
+        problems: list[str] = []
+        shape_problems: list[str] = []
+        prepared = {}
+        for sensor, pair in streams.items():
+            if sensor not in self.sensors or self.sensors == ("all",):
+                problems.append(unknown_name_message("sensor", str(sensor), [s for s in self.sensors if s != "all"], "this filter"))
+                continue
+            columns = [i for i, c in enumerate(self._channel_records) if c.sensor == sensor]
+            outputs = [self._channel_records[i].output for i in columns]
+            try:
+                times, values = pair
+            except (TypeError, ValueError):
+                problems.append(f"`streams[{sensor!r}]` must be a pair (times, values); got {type(pair).__name__}.")
+                continue
+            times = np.asarray(times, dtype=float)
+            values = np.asarray(values, dtype=float)
+            if values.ndim == 1 and len(columns) == 1:
+                values = values[:, None]
+            if times.ndim != 1 or values.ndim != 2 or values.shape != (times.size, len(columns)):
+                shape_problems.append(
+                    f"sensor {sensor!r} measures {len(columns)} value(s) per sample ({', '.join(outputs)}): its values must have "
+                    f"shape ({times.size if times.ndim == 1 else 'n'}, {len(columns)}); got values {values.shape} for times {times.shape}."
+                )
+                continue
+            if not np.all(np.isfinite(times)):
+                problems.append(f"sensor {sensor!r}: times must be finite.")
+                continue
+            if np.unique(times).size != times.size:
+                problems.append(f"sensor {sensor!r} reports twice at the same time; resolve duplicates first (physics_twin.io does).")
+                continue
+            prepared[sensor] = (times, values, columns)
+        if shape_problems:
+            raise ShapeError(join_problems("cannot merge the sensor streams:", shape_problems + problems))
+        if problems:
+            raise ParameterError(join_problems("cannot merge the sensor streams:", problems))
+        if not prepared:
+            raise ParameterError("`streams` must hold at least one sensor's samples.")
+        union = np.unique(np.concatenate([t for t, _, _ in prepared.values()]))
+        merged = np.full((union.size, len(self.measured)), np.nan)
+        for times, values, columns in prepared.values():
+            rows = np.searchsorted(union, times)
+            merged[np.ix_(rows, columns)] = values
+        return union, merged
+
+    def run(
+        self,
+        times: np.ndarray,
+        inputs: np.ndarray | None,
+        measurements: np.ndarray,
+        state: FilterState | None = None,
+        freeze_parameters: np.ndarray | None = None,
+    ) -> tuple[xr.Dataset, FilterState]:
+        """Filter a batch of samples.
+
+        Parameters
+        ----------
+        times : array_like, shape (n,)
+            Sample times, non-decreasing. [s]
+        inputs : array_like, shape (n, n_inputs), optional
+            Model inputs at each sample (held until the next one); None uses the declared defaults. [SI]
+        measurements : array_like, shape (n, n_channels)
+            Measured channels in the order of ``measured``; NaN where a channel did not report. [SI]
+        state : FilterState, optional
+            Posterior to continue from; by default the prior at ``times[0]``.
+        freeze_parameters : array_like of bool, shape (n,), optional
+            True where every parameter update is frozen (poor excitation known in advance).
+
+        Returns
+        -------
+        result : xarray.Dataset
+            Estimates with standard deviations, predictions, innovations, NIS with its chi-square band,
+            gating and gap flags, covariance condition numbers.
+        state : FilterState
+            The posterior after the last sample (continue the next batch from it).
+
+        Raises
+        ------
+        ShapeError, ParameterError
+            Inputs of the wrong shape or with non-finite values; unsorted times.
+        EstimationError
+            When the covariance loses positive definiteness or the model diverges within the uncertainty.
+        """
+        times, inputs, measurements, state, freeze = self._check_run(times, inputs, measurements, state, freeze_parameters)
+        m = len(self.measured)
+        gate = np.full(m + 1, np.inf)
+        if self.gate_probability is not None:
+            gate[1:] = stats.chi2.ppf(self.gate_probability, np.arange(1, m + 1))
+        if self._generic:
+            from physics_twin.estimation.kalman import run_generic
+
+            raw = run_generic(self, times, inputs, measurements, state, gate, freeze)
+        else:
+            raw = self._run_compiled(times, inputs, measurements, state, gate, freeze)
+        (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen, status, failed_at) = raw
+        if status != kernels.OK:
+            reason = (
+                "the covariance lost positive definiteness" if status == kernels.NOT_POSITIVE_DEFINITE
+                else "a sigma point or its prediction became non-finite (the model diverged within the uncertainty)"
+            )
+            raise EstimationError(
+                f"filter stopped at sample {failed_at} (t = {times[failed_at]:.6g} s): {reason}. Check the noise settings "
+                "(process noise too small or measurement noise too small for the data) and the input data there."
+            )
+        gaps = np.diff(np.concatenate([[state.time], times])) > self.gap_threshold
+        dataset = self._dataset(times, measurements, z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated,
+                                gaps, excitation, frozen)
+        final = FilterState(float(times[-1]), z_post[-1].copy(), p_post[-1].copy(), self.names, inputs[-1].copy())
+        return dataset, final
+
+    def physical(self, mean: np.ndarray) -> np.ndarray:
+        """Physical values of an augmented mean (rows may be stacked). [SI]"""
+        z = np.asarray(mean, dtype=float)
+        out = z.copy()
+        log = self._transforms == kernels.LOG
+        logit = self._transforms == kernels.LOGIT
+        with np.errstate(over="ignore"):
+            out[..., log] = np.exp(z[..., log])
+            span = self._upper[logit] - self._lower[logit]
+            out[..., logit] = self._lower[logit] + span / (1.0 + np.exp(-z[..., logit]))
+        return out
+
+    # -- internals ---------------------------------------------------------------------------------
+    def _check_run(self, times, inputs, measurements, state, freeze_parameters):
+        times = np.asarray(times, dtype=float)
+        n = times.shape[0] if times.ndim == 1 else 0
+        if times.ndim != 1 or n == 0:
+            raise ShapeError(f"`times` must be a non-empty 1-D array [s]; got shape {times.shape}.")
+        if not np.all(np.isfinite(times)) or np.any(np.diff(times) < 0):
+            raise ParameterError("`times` must be finite and non-decreasing; sort the data and resolve duplicates first (physics_twin.io does).")
+        n_inputs = len(self.model.inputs)
+        if inputs is None:
+            inputs = np.tile(self.model.default_inputs(), (n, 1))
+        inputs = np.asarray(inputs, dtype=float).reshape(n, -1) if n_inputs else np.zeros((n, 0))
+        if inputs.shape != (n, n_inputs):
+            raise ShapeError(f"`inputs` must have shape ({n}, {n_inputs}) (inputs {list(self.model.input_names)}); got {inputs.shape}.")
+        if not np.all(np.isfinite(inputs)):
+            raise ParameterError("`inputs` must be finite; fill or drop missing input samples before filtering (physics_twin.io does).")
+        measurements = np.asarray(measurements, dtype=float)
+        if measurements.ndim == 1 and len(self.measured) == 1:
+            measurements = measurements[:, None]
+        if measurements.shape != (n, len(self.measured)):
+            raise ShapeError(f"`measurements` must have shape ({n}, {len(self.measured)}) (channels {list(self.measured)}); got {measurements.shape}.")
+        if np.any(np.isinf(measurements)):
+            raise ParameterError("`measurements` must be finite or NaN (missing); got infinite values.")
+        if state is None:
+            state = self.initial_state(times[0], inputs[0])
+        if tuple(state.names) != self.names:
+            raise ParameterError(f"`state` belongs to a filter over {list(state.names)}, not {list(self.names)}.")
+        if times[0] < state.time:
+            raise ParameterError(f"`times` must start at or after the state's time {state.time!r} s; got {times[0]!r} s.")
+        freeze = np.zeros(n, dtype=np.bool_) if freeze_parameters is None else np.asarray(freeze_parameters, dtype=np.bool_)
+        if freeze.shape != (n,):
+            raise ShapeError(f"`freeze_parameters` must have shape ({n},); got {freeze.shape}.")
+        return times, inputs, measurements, state, freeze
+
+    def _codes(self) -> tuple[int, int]:
+        """(filter kind code, Jacobian bits) for the compiled loop."""
+        raise NotImplementedError
+
+    def _jacobian_kernels(self) -> tuple[Any, Any]:
+        return self.model.rhs, self.model.output
+
+    def _settings(self) -> list[float]:
+        return [1.0, 2.0, 0.0]
+
+    def _run_compiled(self, times, inputs, measurements, state, gate, freeze):
+        c = contiguous
+        kind, jacobian_bits = self._codes()
+        alpha, beta, kappa = self._settings()
+        threshold = float(self.excitation_threshold) if self.excitation_threshold is not None else 0.0
+        settings = np.array([self.max_step, alpha, beta, kappa, threshold, self.excitation_window,
+                             getattr(self, "finite_difference_step", FINITE_DIFFERENCE_STEP)], float)
+        codes = np.array([kind, self.integrator, 0, jacobian_bits, self.gate_patience], dtype=np.int64)
+        rhs_jacobian, output_jacobian = self._jacobian_kernels()
+        return _compiled.filter_run(
+            self.model.rhs, self.model.output, rhs_jacobian, output_jacobian,
+            c(times), c(inputs), c(measurements), c(state.mean), c(state.covariance), float(state.time),
+            self._q_rate, self._r_diag, self._r_relative,
+            len(self.model.states), c(self.parameter_values), self._parameter_index, self._transforms, self._lower, self._upper,
+            self._angles, self._output_index, self._output_angles, self._group_start, self._group_channels,
+            settings, codes, gate, c(freeze, np.bool_),
+        )
+
+    def _unit_of(self, output: str) -> str:
+        return next((o.unit for o in self.model.outputs if o.name == output), "?")
+
+    def _dataset(self, times, measurements, z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, gaps,
+                 excitation, frozen) -> xr.Dataset:
+        n_states = len(self.model.states)
+        std_z = np.sqrt(np.clip(np.einsum("nii->ni", p_post), 0.0, None))
+        estimate = self.physical(z_post)
+        lower = self.physical(z_post - _Z90 * std_z)
+        upper = self.physical(z_post + _Z90 * std_z)
+        slope = np.ones_like(estimate)
+        log = self._transforms == kernels.LOG
+        logit = self._transforms == kernels.LOGIT
+        slope[:, log] = 1.0 / np.maximum(np.abs(estimate[:, log]), 1e-300)
+        slope[:, logit] = (self._upper[logit] - self._lower[logit]) / np.maximum(
+            (estimate[:, logit] - self._lower[logit]) * (self._upper[logit] - estimate[:, logit]), 1e-300)
+        std_x = std_z / slope
+        variables: dict[str, xr.DataArray] = {}
+        for i, name in enumerate(self.names):
+            unit = self._units[i]
+            kind = "state" if i < n_states else "parameter"
+            variables[name] = xr.DataArray(estimate[:, i], dims="time", attrs={"units": unit, "description": f"posterior estimate ({kind}; median for log/logit-carried)", "kind": kind})
+            variables[f"{name}_std"] = xr.DataArray(std_x[:, i], dims="time", attrs={"units": unit, "description": "posterior standard deviation (delta method)"})
+            variables[f"{name}_p05"] = xr.DataArray(lower[:, i], dims="time", attrs={"units": unit, "description": "posterior 5 % quantile"})
+            variables[f"{name}_p95"] = xr.DataArray(upper[:, i], dims="time", attrs={"units": unit, "description": "posterior 95 % quantile"})
+        for j, spec in enumerate(self.estimated):
+            variables[f"{spec.name}_excitation"] = xr.DataArray(excitation[:, j], dims="time", attrs={
+                "units": "1", "description": f"windowed fraction of the parameter's variance explained by the data (window {self.excitation_window:g} s)"})
+            variables[f"{spec.name}_frozen"] = xr.DataArray(frozen[:, j].astype(np.int8), dims="time", attrs={
+                "units": "1", "description": "1 where the parameter's update was frozen (poor excitation or `freeze_parameters`)"})
+        for c, record in enumerate(self._channel_records):
+            unit = self._unit_of(record.output)
+            name = record.name
+            variables[f"{name}_measured"] = xr.DataArray(measurements[:, c], dims="time", attrs={"units": unit, "description": "measured value", "output": record.output, "sensor": record.sensor})
+            variables[f"{name}_predicted"] = xr.DataArray(y_pred[:, c], dims="time", attrs={"units": unit, "description": "one-step-ahead prediction"})
+            variables[f"{name}_innovation"] = xr.DataArray(innovation[:, c], dims="time", attrs={"units": unit, "description": "measured minus predicted (NaN where the channel did not report)"})
+            variables[f"{name}_innovation_std"] = xr.DataArray(np.sqrt(innovation_var[:, c]), dims="time", attrs={"units": unit, "description": "predicted innovation standard deviation"})
+        used = dof > 0
+        total_nis = np.where(used.any(axis=1), np.where(used, nis, 0.0).sum(axis=1), np.nan)
+        total_dof = dof.sum(axis=1)
+        nis_lower = np.where(total_dof > 0, stats.chi2.ppf(0.025, np.maximum(total_dof, 1)), np.nan)
+        nis_upper = np.where(total_dof > 0, stats.chi2.ppf(0.975, np.maximum(total_dof, 1)), np.nan)
+        variables["nis"] = xr.DataArray(total_nis, dims="time", attrs={"units": "1", "description": "normalised innovation squared (sum over the sensors' updates)"})
+        variables["nis_dof"] = xr.DataArray(total_dof, dims="time", attrs={"units": "1", "description": "number of channels in the update (chi-square degrees of freedom)"})
+        variables["nis_lower"] = xr.DataArray(nis_lower, dims="time", attrs={"units": "1", "description": "2.5 % chi-square quantile for this step"})
+        variables["nis_upper"] = xr.DataArray(nis_upper, dims="time", attrs={"units": "1", "description": "97.5 % chi-square quantile for this step"})
+        variables["gated"] = xr.DataArray(gated.any(axis=1).astype(np.int8), dims="time", attrs={"units": "1", "description": "1 where an update was rejected by the innovation gate"})
+        if len(self._group_names) > 1:
+            for g, sensor in enumerate(self._group_names):
+                variables[f"{sensor}_nis"] = xr.DataArray(nis[:, g], dims="time", attrs={"units": "1", "description": f"NIS of sensor {sensor!r}'s update (NaN where it did not report)"})
+                variables[f"{sensor}_nis_dof"] = xr.DataArray(dof[:, g], dims="time", attrs={"units": "1", "description": f"channels in sensor {sensor!r}'s update"})
+                variables[f"{sensor}_gated"] = xr.DataArray(gated[:, g].astype(np.int8), dims="time", attrs={"units": "1", "description": f"1 where sensor {sensor!r}'s update was gated"})
+        variables["gap"] = xr.DataArray(gaps.astype(np.int8), dims="time", attrs={"units": "1", "description": "1 where the interval before the sample exceeded gap_threshold"})
+        condition = condition_numbers(p_post)
+        variables["covariance_condition"] = xr.DataArray(condition, dims="time", attrs={"units": "1", "description": "2-norm condition number of the posterior covariance (transformed space)"})
+        variables["mean_transformed"] = xr.DataArray(z_post, dims=("time", "augmented"), attrs={"units": "transformed", "description": "posterior mean in the filter's transformed space (log/logit/identity per coordinate)"})
+        variables["covariance"] = xr.DataArray(p_post, dims=("time", "augmented", "augmented_"), attrs={"units": "transformed", "description": "posterior covariance in the filter's transformed space"})
+        dataset = xr.Dataset(variables, coords={
+            "time": ("time", times, {"units": "s", "description": "time since start"}),
+            "augmented": ("augmented", list(self.names)),
+            "augmented_": ("augmented_", list(self.names)),
+        })
+        dataset.attrs.update({"model": self.model.name, "filter": self._label})
+        dataset.attrs.update(consistency_summary(dataset, self.measured))
+        worst = dataset.attrs.get("covariance_condition_max", math.nan)
+        if self.condition_warning is not None and worst > self.condition_warning:
+            k = int(np.nanargmax(condition))
+            variances = np.diag(p_post[k])
+            warnings.warn(
+                f"the filter's covariance is badly conditioned: condition number {worst:.3g} at t = {times[k]:.6g} s "
+                f"(threshold {self.condition_warning:.3g}); variances range from {np.min(variances):.3g} to {np.max(variances):.3g}. "
+                "Rounding can lose the small variances: consider rescaling the state (units of similar magnitude), "
+                "or check unobservable states whose variance grows without bound.",
+                ConditioningWarning,
+                stacklevel=3,
+            )
+        return dataset
+
+
+class UnscentedKalmanFilter(KalmanFilter):
+    """Joint state and parameter UKF (square-root form by default) over a compiled model.
+
+    Parameters
+    ----------
+    model : Model
+        The model (``system.model()``).
+    square_root : bool
+        True (default): the square-root UKF, propagating a Cholesky factor of the covariance; False:
+        the classic UKF (filterpy's algorithm). They agree to rounding.
+    alpha, beta, kappa : float
+        Merwe scaled sigma-point parameters (``lambda = alpha² (n + kappa) - n``).
+    **options
+        Everything :class:`KalmanFilter` takes (``measured``, ``sensors``, ``estimate``, noise,
+        integrator, gating, gaps, excitation, ...).
+    """
+
+    def __init__(self, model: Model, *, square_root: bool = True, alpha: float = 1.0, beta: float = 2.0, kappa: float = 0.0,
+                 **options: Any) -> None:
+        self.square_root = bool(square_root)
+        self.alpha, self.beta, self.kappa = alpha, beta, kappa
+        self.kind = "sr-ukf" if self.square_root else "ukf"
+        self._label = "SR-UKF" if self.square_root else "UKF"
+        _reject_unknown(options)
+        super().__init__(model, **options)
+        self.alpha, self.beta, self.kappa = float(alpha), float(beta), float(kappa)
+
+    def _own_problems(self) -> list[str]:
+        problems = []
+        for name in ("alpha", "beta", "kappa"):
+            value = getattr(self, name)
+            if not (_number(value) and math.isfinite(value)):
+                problems.append(f"`{name}` must be a finite number; got {value!r}.")
+        if not problems:
+            n = len(self.model.states) + len(self.estimated)
+            if not (self.alpha > 0 and self.alpha**2 * (n + self.kappa) > 0):
+                problems.append(f"`alpha` must be > 0 with alpha² (n + kappa) > 0 (n = {n}); got alpha {self.alpha!r}, kappa {self.kappa!r}.")
+        return problems
+
+    def _codes(self) -> tuple[int, int]:
+        return (_compiled.SR_UKF if self.square_root else _compiled.UKF), 0
+
+    def _settings(self) -> list[float]:
+        return [self.alpha, self.beta, self.kappa]
+
+
+class ExtendedKalmanFilter(KalmanFilter):
+    """Joint state and parameter EKF over a compiled model.
+
+    The filter linearises the transformed discrete-time map (integration over the sample interval)
+    and the measured outputs. State Jacobians are analytic where the model provides compiled kernels
+    ``rhs_jacobian(t, x, u, p)`` (∂f/∂x, flattened row-major, n_x × n_x) and
+    ``output_jacobian(t, x, u, p)`` (∂y/∂x, n_y × n_x) — through the variational equations of the RK4
+    steps; with ROS2, for parameters, and without analytic kernels, central differences.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    rhs_jacobian, output_jacobian : callable, optional
+        Compiled Jacobian kernels; default: the model's attributes of the same names, if any.
+    finite_difference_step : float
+        Central-difference step relative to max(|z_j|, σ_j) of each coordinate. [1]
+    **options
+        Everything :class:`KalmanFilter` takes.
+    """
+
+    kind = "ekf"
+    _label = "EKF"
+
+    def __init__(self, model: Model, *, rhs_jacobian: Any = None, output_jacobian: Any = None,
+                 finite_difference_step: float = FINITE_DIFFERENCE_STEP, **options: Any) -> None:
+        self.rhs_jacobian = rhs_jacobian if rhs_jacobian is not None else getattr(model, "rhs_jacobian", None)
+        self.output_jacobian = output_jacobian if output_jacobian is not None else getattr(model, "output_jacobian", None)
+        self.finite_difference_step = finite_difference_step
+        _reject_unknown(options)
+        super().__init__(model, **options)
+
+    def _own_problems(self) -> list[str]:
+        problems = []
+        step = self.finite_difference_step
+        if not (_number(step) and 0 < step < 0.1):
+            problems.append(f"`finite_difference_step` must be in (0, 0.1); got {step!r}.")
+        model = self.model
+        n_x = len(model.states)
+        x, p, u = model.initial_state(), model.parameter_values, model.default_inputs()
+        for label, kernel, size in (("rhs_jacobian", self.rhs_jacobian, n_x * n_x), ("output_jacobian", self.output_jacobian, len(model.outputs) * n_x)):
+            if kernel is None:
+                continue
+            if _jit.JIT_ENABLED and not _is_compiled(kernel):
+                problems.append(f"`{label}` must be a compiled kernel (decorate it with physics_twin.core._jit.jit).")
+                continue
+            value = np.asarray(kernel(0.0, x, u, p), dtype=float)
+            if value.shape != (size,):
+                problems.append(f"`{label}` must return the flattened row-major matrix of shape ({size},); got {value.shape}.")
+        return problems
+
+    def _codes(self) -> tuple[int, int]:
+        bits = (_compiled.RHS_JACOBIAN if self.rhs_jacobian is not None else 0) | (_compiled.OUTPUT_JACOBIAN if self.output_jacobian is not None else 0)
+        return _compiled.EKF, bits
+
+    def _jacobian_kernels(self) -> tuple[Any, Any]:
+        return (self.rhs_jacobian if self.rhs_jacobian is not None else self.model.rhs,
+                self.output_jacobian if self.output_jacobian is not None else self.model.output)
+
+
+_COMMON_OPTIONS = frozenset({
+    "measured", "relative_noise", "sensors", "sequential_updates", "estimate", "initial_state", "initial_std", "process_noise",
+    "parameters", "integrator", "max_step", "gate_probability", "gate_patience", "gap_threshold", "excitation_threshold",
+    "excitation_window", "condition_warning",
+})
+
+
+def _reject_unknown(options: Mapping[str, Any]) -> None:
+    unknown = sorted(set(options) - _COMMON_OPTIONS)
+    if unknown:
+        raise TypeError(f"unknown keyword argument(s) {unknown}; the filters take {sorted(_COMMON_OPTIONS)}.")
+
+
+FILTER_KINDS = ("sr-ukf", "ukf", "ekf")
+
+
+def create_filter(kind: str, model: Model, **options: Any) -> KalmanFilter:
+    """A filter by name: ``"sr-ukf"`` (square-root UKF, the default elsewhere), ``"ukf"`` or ``"ekf"``.
+
+    ``options`` go to :class:`UnscentedKalmanFilter` or :class:`ExtendedKalmanFilter`.
+    """
+    key = str(kind).lower()
+    if key == "sr-ukf":
+        return UnscentedKalmanFilter(model, square_root=True, **options)
+    if key == "ukf":
+        return UnscentedKalmanFilter(model, square_root=False, **options)
+    if key == "ekf":
+        return ExtendedKalmanFilter(model, **options)
+    raise ParameterError(f"`kind` must be one of {list(FILTER_KINDS)}; got {kind!r}.")
