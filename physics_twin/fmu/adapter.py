@@ -82,7 +82,7 @@ class _Access:
         self.count = len(references)
         self.n_values = n_values
         self.buffer = (ctype * n_values)()
-        self.view = np.ctypeslib.as_array(self.buffer) if ctype is not ctypes.c_bool else None
+        self.view = np.ctypeslib.as_array(self.buffer) if ctype not in (ctypes.c_bool, ctypes.c_char) else None
         self.positions = positions
         self.kind = kind
 
@@ -229,6 +229,12 @@ class FMUComponent:
         if self.interface == "CS":
             name = {1: "fmi1DoStep", 2: "fmi2DoStep", 3: "fmi3DoStep"}[self.version]
             self._do_step = functions[name]
+            if self.version == 1:
+                # fmpy 0.3.32 declares fmiDoStep as returning a string: take a fresh function pointer returning the status
+                do_step = fmu.dll[f"{self.capabilities.model_identifier}_fmiDoStep"]
+                do_step.argtypes = [ctypes.c_void_p, ctypes.c_double, ctypes.c_double, ctypes.c_char]
+                do_step.restype = ctypes.c_int
+                self._do_step = do_step
             if self.version == 3:
                 self._event_needed = ctypes.c_bool(False)
                 self._terminate = ctypes.c_bool(False)
@@ -475,7 +481,7 @@ class FMUComponent:
         elif self.version == 2:
             status = self._do_step(self._component, time, step, 1 if no_set_prior else 0)
         else:
-            status = self._do_step(self._component, time, step, 1)
+            status = self._do_step(self._component, time, step, b"\x01")
         if status <= WARNING:
             self.time = time + step
             return True
@@ -550,9 +556,12 @@ class FMUComponent:
 
         A previously used instance is reset first (the instance is reused, never re-created). The
         start values given at construction and ``parameters`` (which win) are applied before
-        initialization. ``stop_time`` [s] is passed to the FMU when given.
+        initialization. ``stop_time`` [s] is passed to the FMU when given; ``tolerance`` (relative,
+        for the FMU's own solver) defaults to the DefaultExperiment's, as fmpy does.
         """
         self._require_open()
+        if tolerance is None:
+            tolerance = self.description.default_experiment["tolerance"]
         run_values = dict(self._user_values)
         if parameters:
             run_values.update(self._checked_values(parameters, purpose="start"))
@@ -706,13 +715,16 @@ class FMUComponent:
         start = float(start_time if start_time is not None else (experiment["start_time"] or 0.0))
         stop = float(stop_time if stop_time is not None else (experiment["stop_time"] or start + 1.0))
         size = float(step if step is not None else (experiment["step_size"] or (stop - start) / 500.0))
-        master = CoSimulation([self], name=self.name, inputs=[f"{self.name}.{n}" for n in self.input_names], **options)
+        exposed = [f"{self.name}.{v.name}" for v in self.INPUTS if v.kind not in ("string", "other")]
+        master = CoSimulation([self], name=self.name, inputs=exposed, **options)
         qualified_inputs = {f"{self.name}.{k}": v for k, v in (inputs or {}).items()}
         qualified_parameters = {f"{self.name}.{k}": v for k, v in (parameters or {}).items()}
         dataset = master.simulate(stop, size, start_time=start, inputs=qualified_inputs, parameters=qualified_parameters,
                                   record=[f"{self.name}.{r}" for r in record])
         prefix = f"{self.name}."
         renames = {n: str(n)[len(prefix):] for n in dataset.variables if str(n).startswith(prefix)}
+        if "nonfinite_outputs" in dataset.attrs:
+            dataset.attrs["nonfinite_outputs"] = ", ".join(n.removeprefix(prefix) for n in dataset.attrs["nonfinite_outputs"].split(", "))
         return dataset.rename_vars(renames).swap_dims({d: renames[d] for d in dataset.dims if d in renames}) if renames else dataset
 
     # -- teardown ---------------------------------------------------------------------------------------------------
