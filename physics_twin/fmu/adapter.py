@@ -73,7 +73,7 @@ class FMUState:
 class _Access:
     """Preallocated ctypes buffers to get or set one group of values of one FMI type in one call."""
 
-    __slots__ = ("buffer", "count", "function", "function_name", "kind", "n_values", "positions", "references", "view")
+    __slots__ = ("args", "buffer", "count", "function", "function_name", "kind", "last", "n_values", "positions", "references", "view")
 
     def __init__(self, function: Any, function_name: str, ctype: Any, references: list[int], n_values: int, positions: np.ndarray, kind: str):
         self.function = function
@@ -82,8 +82,11 @@ class _Access:
         self.count = len(references)
         self.n_values = n_values
         self.buffer = (ctype * n_values)()
-        self.view = np.ctypeslib.as_array(self.buffer) if ctype not in (ctypes.c_bool, ctypes.c_char) else None
-        self.positions = positions
+        self.view = np.ctypeslib.as_array(self.buffer) if ctype is not ctypes.c_char else None
+        # contiguous positions are addressed by a slice (a view, no copy)
+        contiguous = positions.size and np.array_equal(positions, np.arange(positions[0], positions[0] + positions.size))
+        self.positions = slice(int(positions[0]), int(positions[0]) + int(positions.size)) if contiguous else positions
+        self.last: bytes | None = None  # the values last written (inputs): identical writes are skipped
         self.kind = kind
 
 
@@ -395,6 +398,7 @@ class FMUComponent:
         self._write(checked)
 
     def _write(self, values: Mapping[str, Any]) -> None:
+        self._forget_inputs()
         groups: dict[str, tuple[list[int], list[Any]]] = {}
         for name, value in values.items():
             variable = self._by_name[name]
@@ -430,25 +434,39 @@ class FMUComponent:
         return result
 
     # -- fast paths used by the co-simulation master ----------------------------------------------------------------
-    def write_inputs(self, values: np.ndarray) -> None:
-        """Set every non-string input from a flat float vector (declaration order, arrays flattened)."""
+    def write_inputs(self, values: np.ndarray) -> bool:
+        """Set every non-string input from a flat float vector (declaration order, arrays flattened).
+
+        Groups whose values equal the ones last written are skipped (an FMU keeps its inputs); returns
+        True when anything was written.
+        """
         component = self._component
+        written = False
         for access in self._input_access:
             chunk = values[access.positions]
+            key = chunk.tobytes()
+            if key == access.last:
+                continue
             if access.view is not None:
                 access.view[:] = chunk
-            elif self.version == 1:
-                for i, v in enumerate(chunk):
-                    access.buffer[i] = b"\x01" if v else b"\x00"
             else:
                 for i, v in enumerate(chunk):
-                    access.buffer[i] = bool(v)
+                    access.buffer[i] = b"\x01" if v else b"\x00"
             if self.version == 3:
                 status = access.function(component, access.references, access.count, access.buffer, access.n_values)
             else:
                 status = access.function(component, access.references, access.count, access.buffer)
             if status > WARNING:
+                access.last = None
                 raise self._fail(access.function_name, status)
+            access.last = key
+            written = True
+        return written
+
+    def _forget_inputs(self) -> None:
+        """After a reset, a restored state or a write by name the FMU's inputs may differ from the last written ones."""
+        for access in self._input_access:
+            access.last = None
 
     def read_outputs(self) -> np.ndarray:
         """Every non-string output as one flat float vector (booleans 0/1; a view reused by the next call)."""
@@ -567,6 +585,7 @@ class FMUComponent:
             run_values.update(self._checked_values(parameters, purpose="start"))
         fmu = self._fmu
         self.next_event_time = None
+        self._forget_inputs()
         with self._guard("initialization"):
             if self.mode != "instantiated":
                 self._free_all_states()
@@ -595,6 +614,7 @@ class FMUComponent:
     def reset(self) -> None:
         """Return the instance to its freshly instantiated state (start values from the model description)."""
         self._require_open()
+        self._forget_inputs()
         with self._guard("reset"):
             self._free_all_states()
             self._fmu.reset()
@@ -627,6 +647,7 @@ class FMUComponent:
         self._require_state_support()
         if state.freed or state._owner() is not self:
             raise FMUError(f"`state` must be a live state of FMU component {self.name!r}; it was freed or belongs to another instance.")
+        self._forget_inputs()
         with self._guard("setFMUstate"):
             self._fmu.setFMUstate(state._handle)
         self.time = state.time

@@ -402,7 +402,8 @@ class CoSimulation:
                     src_member, j = origin[1]
                     start = self._out_start[src_member.name][j]
                     index[span] = np.arange(start, start + signal.size)
-            member.in_index = index
+            contiguous = index.size and np.array_equal(index, np.arange(index[0], index[0] + index.size))
+            member.in_index = slice(int(index[0]), int(index[0]) + int(index.size)) if contiguous else index
         self.signals = np.zeros(defaults_offset)
         self._defaults = np.asarray(default_values, dtype=float)
         self.signals[external_offset:] = self._defaults
@@ -478,6 +479,7 @@ class CoSimulation:
             placed.append(chosen)
             pending.remove(chosen)
         self._step_order = placed
+        self._schedule = [None if unit == "<block>" else self._by_name[unit] for unit in placed]
         block_sequence = [n for n in sequence if n in block_names]
         self._block_sequence = [self._by_name[n] for n in block_sequence] + [
             m for m in self.block if m.name not in block_sequence
@@ -548,6 +550,7 @@ class CoSimulation:
             for local, function in calls:
                 values[local] = np.asarray(function(t), dtype=float).reshape(-1)
 
+        self._inputs_vary = bool(tables or calls)
         return apply
 
     def _split_parameters(self, parameters: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
@@ -609,8 +612,8 @@ class CoSimulation:
         block_done = False
         for member in self._propagation:
             if isinstance(member, _CSMember):
-                member.fmu.write_inputs(signals[member.in_index])
-                signals[member.out_slice] = member.fmu.read_outputs()
+                if member.fmu.write_inputs(signals[member.in_index]):
+                    signals[member.out_slice] = member.fmu.read_outputs()
             elif not block_done:
                 self._block_outputs(t, self.block_state)
                 block_done = True
@@ -752,7 +755,14 @@ class CoSimulation:
         self._step(self.time, h, self.max_halvings)
 
     def _step(self, t: float, h: float, halvings_left: int) -> None:
-        saved = self.get_state() if self.rollback else None
+        if not self.rollback:
+            if self._attempt(t, h):
+                return
+            raise FMUError(
+                f"co-simulation {self.name!r}: a participant discarded the step at t = {t:.9g} s (step {h:.6g} s). Enable "
+                "rollback=True to retry it with smaller steps (needs FMUs that can get and set their state)."
+            )
+        saved = self.get_state()
         try:
             accepted = self._attempt(t, h)
             if not accepted:
@@ -797,18 +807,20 @@ class CoSimulation:
             for member in self.cs:
                 signals[member.out_slice] = member.fmu.read_outputs()
         else:
-            for unit in self._step_order:
-                if unit == "<block>":
+            for member in self._schedule:
+                if member is None:
                     self._step_block(t, h)
                     continue
-                member = self._by_name[unit]
-                member.fmu.write_inputs(signals[member.in_index])
-                if not member.fmu.do_step(t, h, no_set_prior):
+                fmu = member.fmu
+                fmu.write_inputs(signals[member.in_index])
+                if not fmu.do_step(t, h, no_set_prior):
                     return False
-                signals[member.out_slice] = member.fmu.read_outputs()
+                signals[member.out_slice] = fmu.read_outputs()
         self.time = end
-        self._apply_inputs(end)
-        if self._has_feedthrough_links or self.n_external:
+        if self._inputs_vary:
+            self._apply_inputs(end)
+            self._propagate(end)
+        elif self._has_feedthrough_links:
             self._propagate(end)
         return True
 
@@ -906,32 +918,48 @@ class CoSimulation:
         extra = self._record_plan(record)
         self.initialize(points[0], points[-1], parameters=parameters, inputs=inputs, initial_state=initial_state)
         n = points.size
-        outputs = np.empty((n, self.n_outputs))
+        n_signals = self.n_outputs + self.n_external
+        rows = np.empty((n, n_signals))  # outputs then external inputs, one row per communication point
         states = np.empty((n, self.n_block_states))
-        external = np.empty((n, self.n_external))
         recorded: dict[str, list[Any]] = {name: [] for name in extra}
         nonfinite: dict[str, float] = {}
-        ext = slice(self.n_outputs, self.n_outputs + self.n_external)
-        rows = self.signals
+        signals = self.signals
+        track_states = self.n_block_states > 0
+        step_once = self._step
+        halvings = self.max_halvings
+        checked = 0  # rows before this one were checked for non-finite outputs (in blocks: cheap per step)
         for k in range(n):
             if k:
-                self._step(points[k - 1], points[k] - points[k - 1], self.max_halvings)
+                step_once(points[k - 1], points[k] - points[k - 1], halvings)
                 self.time = points[k]
-            outputs[k] = rows[: self.n_outputs]
-            states[k] = self.block_state
-            external[k] = rows[ext]
-            for name, (fmu, variable) in extra.items():
-                recorded[name].append(fmu.get_values([variable])[variable])
-            if not np.all(np.isfinite(outputs[k])):
-                newly = [name for name in self._nonfinite_names(outputs[k]) if name not in nonfinite]
-                if self.on_nonfinite == "raise":
-                    raise FMUError(
-                        f"co-simulation {self.name!r}: outputs {newly} are not finite at t = {points[k]:.9g} s. The FMU produced "
-                        "NaN or infinite values; check its parameters and inputs, or pass on_nonfinite='flag' to record them."
-                    )
-                for name in newly:
-                    nonfinite[name] = float(points[k])
+            rows[k] = signals[:n_signals]
+            if track_states:
+                states[k] = self.block_state
+            if extra:
+                for name, (fmu, variable) in extra.items():
+                    recorded[name].append(fmu.get_values([variable])[variable])
+            if k - checked == 63 or k == n - 1:
+                block = rows[checked:k + 1, : self.n_outputs]
+                if not math.isfinite(float(np.add.reduce(block, axis=None))) and not np.all(np.isfinite(block)):
+                    self._report_nonfinite(points, rows, checked, k, nonfinite)
+                checked = k + 1
+        outputs, external = rows[:, : self.n_outputs], rows[:, self.n_outputs:]
         return self._dataset(points, outputs, states, external, recorded, extra, nonfinite, step)
+
+    def _report_nonfinite(self, points: np.ndarray, rows: np.ndarray, first: int, last: int, nonfinite: dict[str, float]) -> None:
+        """Raise (or record) the outputs that became non-finite between rows ``first`` and ``last``, at their first time."""
+        for k in range(first, last + 1):
+            row = rows[k, : self.n_outputs]
+            if np.all(np.isfinite(row)):
+                continue
+            newly = [name for name in self._nonfinite_names(row) if name not in nonfinite]
+            if self.on_nonfinite == "raise":
+                raise FMUError(
+                    f"co-simulation {self.name!r}: outputs {newly} are not finite at t = {points[k]:.9g} s. The FMU produced "
+                    "NaN or infinite values; check its parameters and inputs, or pass on_nonfinite='flag' to record them."
+                )
+            for name in newly:
+                nonfinite[name] = float(points[k])
 
     def _nonfinite_names(self, row: np.ndarray) -> list[str]:
         bad = []
