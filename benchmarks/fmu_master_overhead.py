@@ -35,12 +35,16 @@ def bare_fmpy_loop(path: Path, steps: int, step: float, inputs: dict[str, float]
     md = description.model_description
     unzipped = fmpy.extract(str(path))
     try:
-        fmu = FMU2Slave(guid=md.guid, unzipDirectory=unzipped, modelIdentifier=md.coSimulation.modelIdentifier, instanceName="bare")
+        fmu = FMU2Slave(
+            guid=md.guid, unzipDirectory=unzipped, modelIdentifier=md.coSimulation.modelIdentifier, instanceName="bare"
+        )
         fmu.instantiate()
         input_vrs = [description.variable(n).value_reference for n in inputs]
         input_values = list(inputs.values())
         # every output, as the master records them all (grouped by FMI type: one call per type, like the master)
-        groups = {kind: [v.value_reference for v in description.outputs if v.type == kind] for kind in ("Real", "Integer", "Boolean")}
+        groups = {
+            kind: [v.value_reference for v in description.outputs if v.type == kind] for kind in ("Real", "Integer", "Boolean")
+        }
         getters = [(getattr(fmu, f"get{kind}"), references) for kind, references in groups.items() if references]
         output_vrs = [r for references in groups.values() for r in references]
         stop = steps * step
@@ -78,8 +82,10 @@ def measure(label: str, path: Path, steps: int, step: float, inputs: dict[str, f
         bare.append(bare_fmpy_loop(path, steps, step, inputs))
         ours.append(master_run(path, steps, step, inputs))
     bare, ours = min(bare), min(ours)
-    print(f"{label:<44} steps={steps:<7d} bare fmpy {1e6 * bare / steps:8.2f} us/step   master {1e6 * ours / steps:8.2f} us/step   "
-          f"ratio {ours / bare:5.2f}")
+    print(
+        f"{label:<44} steps={steps:<7d} bare fmpy {1e6 * bare / steps:8.2f} us/step   master {1e6 * ours / steps:8.2f} us/step   "
+        f"ratio {ours / bare:5.2f}"
+    )
     return ours / bare
 
 
@@ -95,8 +101,16 @@ def main() -> None:
     shared = Path(__file__).resolve().parents[2] / "shared" / "fmus" / "cross-check" / "OMSimulator" / "Dymola"
     emachine = shared / "2024x_Refresh1_Beta1" / "dcmotor" / "resources" / "emachine_model.fmu"
     if emachine.exists():
-        ratios.append(measure("Dymola emachine_model (vendor doStep)", emachine, args.steps, 1e-3, {"U": 12.0, "w": 50.0, "phi": 0.0},
-                              args.repeats))
+        ratios.append(
+            measure(
+                "Dymola emachine_model (vendor doStep)",
+                emachine,
+                args.steps,
+                1e-3,
+                {"U": 12.0, "w": 50.0, "phi": 0.0},
+                args.repeats,
+            )
+        )
     else:
         print(f"skipped the Dymola FMU: {emachine} is missing")
     print(f"worst ratio master / bare fmpy: {max(ratios):.2f} (target <= 1.1)")

@@ -73,9 +73,30 @@ class FMUState:
 class _Access:
     """Preallocated ctypes buffers to get or set one group of values of one FMI type in one call."""
 
-    __slots__ = ("args", "buffer", "count", "function", "function_name", "kind", "last", "n_values", "positions", "references", "view")
+    __slots__ = (
+        "args",
+        "buffer",
+        "count",
+        "function",
+        "function_name",
+        "kind",
+        "last",
+        "n_values",
+        "positions",
+        "references",
+        "view",
+    )
 
-    def __init__(self, function: Any, function_name: str, ctype: Any, references: list[int], n_values: int, positions: np.ndarray, kind: str):
+    def __init__(
+        self,
+        function: Any,
+        function_name: str,
+        ctype: Any,
+        references: list[int],
+        n_values: int,
+        positions: np.ndarray,
+        kind: str,
+    ):
         self.function = function
         self.function_name = function_name
         self.references = (ctypes.c_uint32 * len(references))(*references)
@@ -243,7 +264,9 @@ class FMUComponent:
                 self._terminate = ctypes.c_bool(False)
                 self._early_return = ctypes.c_bool(False)
                 self._last_time = ctypes.c_double(0.0)
-                self._step_refs = tuple(ctypes.byref(v) for v in (self._event_needed, self._terminate, self._early_return, self._last_time))
+                self._step_refs = tuple(
+                    ctypes.byref(v) for v in (self._event_needed, self._terminate, self._early_return, self._last_time)
+                )
         else:
             n = self.description.number_of_continuous_states
             self.n_states = n
@@ -275,8 +298,17 @@ class FMUComponent:
             ctype = _ctype(self.version, group)
             positions = np.concatenate([np.arange(p, p + v.size) for v, p in members]).astype(np.intp)
             kind = members[0][0].kind
-            access.append(_Access(fmu._functions[function_name], function_name, ctype, [v.value_reference for v, _ in members],
-                                  int(positions.size), positions, kind))
+            access.append(
+                _Access(
+                    fmu._functions[function_name],
+                    function_name,
+                    ctype,
+                    [v.value_reference for v, _ in members],
+                    int(positions.size),
+                    positions,
+                    kind,
+                )
+            )
         return access
 
     # -- status handling --------------------------------------------------------------------------------------------
@@ -319,7 +351,9 @@ class FMUComponent:
         try:
             return self._by_name[name]
         except KeyError:
-            raise ParameterError(unknown_name_message("variable", name, list(self._by_name), f"FMU component {self.name!r}")) from None
+            raise ParameterError(
+                unknown_name_message("variable", name, list(self._by_name), f"FMU component {self.name!r}")
+            ) from None
 
     def _checked_values(self, values: Mapping[str, Any], purpose: str) -> dict[str, Any]:
         """Check names, settability, types, shapes, units and bounds of ``values``; raise once listing every problem."""
@@ -346,8 +380,10 @@ class FMUComponent:
                     continue
                 try:
                     scale, offset = converter(unit, variable.unit)
-                except Exception as exc:  # noqa: BLE001 - UnitError or pint's parse errors: report them
-                    problems.append(f"`{name}`: cannot convert {unit!r} to the FMU's unit {variable.declared_unit or '1'!r} ({exc}).")
+                except Exception as exc:
+                    problems.append(
+                        f"`{name}`: cannot convert {unit!r} to the FMU's unit {variable.declared_unit or '1'!r} ({exc})."
+                    )
                     continue
                 value = np.asarray(value, dtype=float) * scale + offset
             try:
@@ -355,7 +391,9 @@ class FMUComponent:
             except (ParameterError, ShapeError) as exc:
                 problems.append(str(exc))
         if problems:
-            raise ParameterError(join_problems(f"invalid {purpose + ' ' if purpose else ''}values for FMU component {self.name!r}:", problems))
+            raise ParameterError(
+                join_problems(f"invalid {purpose + ' ' if purpose else ''}values for FMU component {self.name!r}:", problems)
+            )
         return checked
 
     def _coerce(self, variable: FMUVariable, value: Any) -> Any:
@@ -376,7 +414,10 @@ class FMUComponent:
                 raise ParameterError(f"`{name}` is Boolean: give True/False (or 1/0); got {value!r}.")
             return array.astype(bool) if variable.shape else bool(array)
         if variable.kind == "integer":
-            if not (np.issubdtype(array.dtype, np.integer) or (np.issubdtype(array.dtype, np.floating) and np.all(array == np.round(array)))):
+            if not (
+                np.issubdtype(array.dtype, np.integer)
+                or (np.issubdtype(array.dtype, np.floating) and np.all(array == np.round(array)))
+            ):
                 raise ParameterError(f"`{name}` is {variable.type}: give an integer; got {value!r}.")
             return array.astype(np.int64) if variable.shape else int(array)
         try:
@@ -425,7 +466,9 @@ class FMUComponent:
             for variable in variables:
                 group = _fmi_type_group(self.version, variable)
                 getter = getattr(self._fmu, f"get{group}")
-                raw = getter([variable.value_reference], variable.size) if self.version == 3 else getter([variable.value_reference])
+                raw = (
+                    getter([variable.value_reference], variable.size) if self.version == 3 else getter([variable.value_reference])
+                )
                 if variable.kind == "boolean":
                     raw = [bool(r) for r in raw]
                 elif variable.kind == "string":
@@ -505,8 +548,11 @@ class FMUComponent:
             return True
         if status == DISCARD:
             return False
-        raise self._fail(self._do_step.__name__ if hasattr(self._do_step, "__name__") else "doStep", status,
-                         f"(communication step {step:.6g} s)")
+        raise self._fail(
+            self._do_step.__name__ if hasattr(self._do_step, "__name__") else "doStep",
+            status,
+            f"(communication step {step:.6g} s)",
+        )
 
     # model exchange
     def set_time(self, time: float) -> None:
@@ -556,7 +602,9 @@ class FMUComponent:
             if not update:
                 break
         else:
-            raise FMUError(f"FMU component {self.name!r}: event iteration did not converge in 1000 iterations at t = {self.time} s.")
+            raise FMUError(
+                f"FMU component {self.name!r}: event iteration did not converge in 1000 iterations at t = {self.time} s."
+            )
         self._fmu.enterContinuousTimeMode()
         self.next_event_time = next_time
         return next_time
@@ -624,7 +672,9 @@ class FMUComponent:
     # -- FMU state --------------------------------------------------------------------------------------------------
     def _require_state_support(self, serialize: bool = False) -> None:
         if self.version == 1 or not self.capabilities.can_get_and_set_state:
-            raise FMUError(f"FMU component {self.name!r} ({self.path.name}) cannot get and set its state (canGetAndSetFMUstate is false).")
+            raise FMUError(
+                f"FMU component {self.name!r} ({self.path.name}) cannot get and set its state (canGetAndSetFMUstate is false)."
+            )
         if serialize and not self.capabilities.can_serialize_state:
             raise FMUError(
                 f"the state of FMU component {self.name!r} ({self.path.name}) is not portable: canSerializeFMUstate is false, "
@@ -646,7 +696,9 @@ class FMUComponent:
         self._require_open()
         self._require_state_support()
         if state.freed or state._owner() is not self:
-            raise FMUError(f"`state` must be a live state of FMU component {self.name!r}; it was freed or belongs to another instance.")
+            raise FMUError(
+                f"`state` must be a live state of FMU component {self.name!r}; it was freed or belongs to another instance."
+            )
         self._forget_inputs()
         with self._guard("setFMUstate"):
             self._fmu.setFMUstate(state._handle)
@@ -740,13 +792,23 @@ class FMUComponent:
         master = CoSimulation([self], name=self.name, inputs=exposed, **options)
         qualified_inputs = {f"{self.name}.{k}": v for k, v in (inputs or {}).items()}
         qualified_parameters = {f"{self.name}.{k}": v for k, v in (parameters or {}).items()}
-        dataset = master.simulate(stop, size, start_time=start, inputs=qualified_inputs, parameters=qualified_parameters,
-                                  record=[f"{self.name}.{r}" for r in record])
+        dataset = master.simulate(
+            stop,
+            size,
+            start_time=start,
+            inputs=qualified_inputs,
+            parameters=qualified_parameters,
+            record=[f"{self.name}.{r}" for r in record],
+        )
         prefix = f"{self.name}."
-        renames = {n: str(n)[len(prefix):] for n in dataset.variables if str(n).startswith(prefix)}
+        renames = {n: str(n)[len(prefix) :] for n in dataset.variables if str(n).startswith(prefix)}
         if "nonfinite_outputs" in dataset.attrs:
-            dataset.attrs["nonfinite_outputs"] = ", ".join(n.removeprefix(prefix) for n in dataset.attrs["nonfinite_outputs"].split(", "))
-        return dataset.rename_vars(renames).swap_dims({d: renames[d] for d in dataset.dims if d in renames}) if renames else dataset
+            dataset.attrs["nonfinite_outputs"] = ", ".join(
+                n.removeprefix(prefix) for n in dataset.attrs["nonfinite_outputs"].split(", ")
+            )
+        return (
+            dataset.rename_vars(renames).swap_dims({d: renames[d] for d in dataset.dims if d in renames}) if renames else dataset
+        )
 
     # -- teardown ---------------------------------------------------------------------------------------------------
     def close(self) -> None:
@@ -767,16 +829,27 @@ class FMUComponent:
         self.close()
 
     def __repr__(self) -> str:
-        return f"FMUComponent({self.path.name!r}, name={self.name!r}, interface={self.interface!r}, FMI {self.description.fmi_version})"
+        version = self.description.fmi_version
+        return f"FMUComponent({self.path.name!r}, name={self.name!r}, interface={self.interface!r}, FMI {version})"
 
 
 def _ctype(version: int, group: str) -> Any:
     if version < 3:
-        return {"Real": ctypes.c_double, "Integer": ctypes.c_int, "Boolean": ctypes.c_int if version == 2 else ctypes.c_char}[group]
+        return {"Real": ctypes.c_double, "Integer": ctypes.c_int, "Boolean": ctypes.c_int if version == 2 else ctypes.c_char}[
+            group
+        ]
     return {
-        "Float64": ctypes.c_double, "Float32": ctypes.c_float, "Int8": ctypes.c_int8, "UInt8": ctypes.c_uint8,
-        "Int16": ctypes.c_int16, "UInt16": ctypes.c_uint16, "Int32": ctypes.c_int32, "UInt32": ctypes.c_uint32,
-        "Int64": ctypes.c_int64, "UInt64": ctypes.c_uint64, "Boolean": ctypes.c_bool,
+        "Float64": ctypes.c_double,
+        "Float32": ctypes.c_float,
+        "Int8": ctypes.c_int8,
+        "UInt8": ctypes.c_uint8,
+        "Int16": ctypes.c_int16,
+        "UInt16": ctypes.c_uint16,
+        "Int32": ctypes.c_int32,
+        "UInt32": ctypes.c_uint32,
+        "Int64": ctypes.c_int64,
+        "UInt64": ctypes.c_uint64,
+        "Boolean": ctypes.c_bool,
     }[group]
 
 
@@ -785,10 +858,9 @@ def _release(fmu: Any, directory: str) -> None:
     if fmu is not None:
         try:
             fmu.freeInstance()
-        except Exception:  # noqa: BLE001, S110 - an instance in error may refuse; the library is unloaded anyway
+        except Exception:
             try:
                 fmu.freeLibrary()
-            except Exception:  # noqa: BLE001, S110
+            except Exception:
                 pass
     shutil.rmtree(directory, ignore_errors=True)
-

@@ -119,7 +119,9 @@ class FMUFilter:
             if transform == "auto":
                 transform = "log" if lower >= 0 else "none"
             if transform not in ("log", "none"):
-                problems.append(f"`transform` of `{item.name}` must be 'auto', 'log' or 'none' for FMU filtering; got {item.transform!r}.")
+                problems.append(
+                    f"`transform` of `{item.name}` must be 'auto', 'log' or 'none' for FMU filtering; got {item.transform!r}."
+                )
             self._transforms.append(transform)
             self._units.append(target[3])
         unknown_states = [n for n in {**(initial_std or {}), **(process_noise or {})} if n not in self.state_names]
@@ -129,7 +131,9 @@ class FMUFilter:
         for member in simulation.members:
             fmu = getattr(member, "fmu", None)
             if fmu is not None and not fmu.capabilities.can_get_and_set_state:
-                problems.append(f"participant {member.name!r} cannot get and set its FMU state, which sigma-point propagation needs.")
+                problems.append(
+                    f"participant {member.name!r} cannot get and set its FMU state, which sigma-point propagation needs."
+                )
         if problems:
             raise ParameterError(join_problems("invalid FMU filter settings:", problems))
         self._initial_std = dict(initial_std or {})
@@ -141,7 +145,9 @@ class FMUFilter:
         member_name, _, variable = qualified.partition(".")
         member = self.simulation._by_name.get(member_name)
         if member is None:
-            problems.append(unknown_name_message("participant", member_name, list(self.simulation._by_name), f"parameter {qualified!r}"))
+            problems.append(
+                unknown_name_message("participant", member_name, list(self.simulation._by_name), f"parameter {qualified!r}")
+            )
             return None
         if hasattr(member, "fmu"):
             try:
@@ -150,8 +156,10 @@ class FMUFilter:
                 problems.append(str(exc))
                 return None
             if record.kind != "float" or record.shape or record.causality != "parameter" or record.variability != "tunable":
-                problems.append(f"`{qualified}` must be a scalar tunable real parameter to be estimated; it is a {record.variability} "
-                                f"{record.causality} {record.type}{record.shape or ''}.")
+                problems.append(
+                    f"`{qualified}` must be a scalar tunable real parameter to be estimated; it is a {record.variability} "
+                    f"{record.causality} {record.type}{record.shape or ''}."
+                )
                 return None
             return member, variable, record.minimum, record.unit
         names = member.model.parameter_names
@@ -186,7 +194,9 @@ class FMUFilter:
         for i, transform in enumerate(self._transforms):
             if transform == "log":
                 if not theta[i] > 0:
-                    raise ParameterError(f"`{self.estimate[i].name}` is carried in log space: its initial value must be > 0; got {theta[i]!r}.")
+                    raise ParameterError(
+                        f"`{self.estimate[i].name}` is carried in log space: its initial value must be > 0; got {theta[i]!r}."
+                    )
                 z[i] = math.log(theta[i])
         return z
 
@@ -234,8 +244,10 @@ class FMUFilter:
         if times.ndim != 1 or times.size == 0 or np.any(np.diff(times) <= 0) or not np.all(np.isfinite(times)):
             raise ParameterError("`times` must be a non-empty, finite, strictly increasing 1-D array [s].")
         if measurements.shape != (times.size, len(self.measured)):
-            raise ShapeError(f"`measurements` must have shape ({times.size}, {len(self.measured)}) (columns {list(self.measured)}); "
-                             f"got {measurements.shape}.")
+            raise ShapeError(
+                f"`measurements` must have shape ({times.size}, {len(self.measured)}) (columns {list(self.measured)}); "
+                f"got {measurements.shape}."
+            )
         start = float(times[0] - self.step if start_time is None else start_time)
         if not times[0] > start:
             raise ParameterError(f"`times` must start after `start_time` {start!r} s; got {times[0]!r} s.")
@@ -273,7 +285,9 @@ class FMUFilter:
             except KeyError:
                 raise EstimationError("internal: a measurement was requested for a state the FMUs were not stepped to.") from None
 
-        ukf = UnscentedKalmanFilter(dim_x=n_x + n_p, dim_z=len(self.measured), dt=float(times[0] - start), hx=hx, fx=fx, points=points)
+        ukf = UnscentedKalmanFilter(
+            dim_x=n_x + n_p, dim_z=len(self.measured), dt=float(times[0] - start), hx=hx, fx=fx, points=points
+        )
         ukf.x = z0.copy()
         ukf.P = np.diag(std**2)
         ukf.R = np.diag(self._r)
@@ -298,8 +312,10 @@ class FMUFilter:
                 try:
                     ukf.predict(dt=dt)
                 except np.linalg.LinAlgError as exc:
-                    raise EstimationError(f"FMU filter stopped at sample {k} (t = {times[k]:.6g} s): the covariance lost positive "
-                                          f"definiteness ({exc}). Check the noise settings.") from None
+                    raise EstimationError(
+                        f"FMU filter stopped at sample {k} (t = {times[k]:.6g} s): the covariance lost positive "
+                        f"definiteness ({exc}). Check the noise settings."
+                    ) from None
                 # put back the propagated points (filterpy redraws them from the prior; the FMUs only know these)
                 ukf.sigmas_f = np.array(stepped, dtype=float)
                 # the mean path gives the FMU state at the next sample
@@ -319,7 +335,9 @@ class FMUFilter:
                 else:
                     ukf.x_post, ukf.P_post = ukf.x.copy(), ukf.P.copy()
                 if not np.all(np.isfinite(ukf.x)):
-                    raise EstimationError(f"FMU filter stopped at sample {k} (t = {times[k]:.6g} s): the estimate became non-finite.")
+                    raise EstimationError(
+                        f"FMU filter stopped at sample {k} (t = {times[k]:.6g} s): the estimate became non-finite."
+                    )
                 z_post[k] = ukf.x
                 p_post[k] = ukf.P
                 t = float(times[k])
@@ -334,7 +352,14 @@ class FMUFilter:
         state_units = {name: unit for name, (_, unit, _) in zip(self.state_names, self.simulation._state_meta(), strict=True)}
         for i, name in enumerate(self.names):
             if i < n_x:
-                estimate, lower, upper, std, unit, kind = z_post[:, i], z_post[:, i] - _Z95 * std_z[:, i], z_post[:, i] + _Z95 * std_z[:, i], std_z[:, i], state_units[name], "state"
+                estimate, lower, upper, std, unit, kind = (
+                    z_post[:, i],
+                    z_post[:, i] - _Z95 * std_z[:, i],
+                    z_post[:, i] + _Z95 * std_z[:, i],
+                    std_z[:, i],
+                    state_units[name],
+                    "state",
+                )
             else:
                 j = i - n_x
                 log = self._transforms[j] == "log"
@@ -342,21 +367,43 @@ class FMUFilter:
                 lower = np.exp(z_post[:, i] - _Z95 * std_z[:, i]) if log else center - _Z95 * std_z[:, i]
                 upper = np.exp(z_post[:, i] + _Z95 * std_z[:, i]) if log else center + _Z95 * std_z[:, i]
                 estimate, std, unit, kind = center, std_z[:, i] * (center if log else 1.0), self._units[j], "parameter"
-            variables[name] = xr.DataArray(estimate, dims="time", attrs={"units": unit, "description": f"posterior estimate ({kind}; median for log-carried)", "kind": kind})
-            variables[f"{name}_std"] = xr.DataArray(std, dims="time", attrs={"units": unit, "description": "posterior standard deviation (delta method)"})
-            variables[f"{name}_p05"] = xr.DataArray(lower, dims="time", attrs={"units": unit, "description": "posterior 5 % quantile"})
-            variables[f"{name}_p95"] = xr.DataArray(upper, dims="time", attrs={"units": unit, "description": "posterior 95 % quantile"})
+            variables[name] = xr.DataArray(
+                estimate,
+                dims="time",
+                attrs={"units": unit, "description": f"posterior estimate ({kind}; median for log-carried)", "kind": kind},
+            )
+            variables[f"{name}_std"] = xr.DataArray(
+                std, dims="time", attrs={"units": unit, "description": "posterior standard deviation (delta method)"}
+            )
+            variables[f"{name}_p05"] = xr.DataArray(
+                lower, dims="time", attrs={"units": unit, "description": "posterior 5 % quantile"}
+            )
+            variables[f"{name}_p95"] = xr.DataArray(
+                upper, dims="time", attrs={"units": unit, "description": "posterior 95 % quantile"}
+            )
         for c, name in enumerate(self.measured):
             variables[f"{name}_measured"] = xr.DataArray(measurements[:, c], dims="time", attrs={"description": "measured value"})
-            variables[f"{name}_predicted"] = xr.DataArray(y_pred[:, c], dims="time", attrs={"description": "one-step-ahead prediction"})
-            variables[f"{name}_innovation"] = xr.DataArray(innovation[:, c], dims="time", attrs={"description": "measured minus predicted"})
-            variables[f"{name}_innovation_std"] = xr.DataArray(np.sqrt(innovation_var[:, c]), dims="time", attrs={"description": "predicted innovation standard deviation"})
+            variables[f"{name}_predicted"] = xr.DataArray(
+                y_pred[:, c], dims="time", attrs={"description": "one-step-ahead prediction"}
+            )
+            variables[f"{name}_innovation"] = xr.DataArray(
+                innovation[:, c], dims="time", attrs={"description": "measured minus predicted"}
+            )
+            variables[f"{name}_innovation_std"] = xr.DataArray(
+                np.sqrt(innovation_var[:, c]), dims="time", attrs={"description": "predicted innovation standard deviation"}
+            )
         variables["nis"] = xr.DataArray(nis, dims="time", attrs={"units": "1", "description": "normalised innovation squared"})
         variables["nis_dof"] = xr.DataArray(dof, dims="time", attrs={"units": "1", "description": "channels in the update"})
-        variables["nis_lower"] = xr.DataArray(np.where(dof > 0, stats.chi2.ppf(0.025, np.maximum(dof, 1)), np.nan), dims="time",
-                                              attrs={"units": "1", "description": "2.5 % chi-square quantile"})
-        variables["nis_upper"] = xr.DataArray(np.where(dof > 0, stats.chi2.ppf(0.975, np.maximum(dof, 1)), np.nan), dims="time",
-                                              attrs={"units": "1", "description": "97.5 % chi-square quantile"})
+        variables["nis_lower"] = xr.DataArray(
+            np.where(dof > 0, stats.chi2.ppf(0.025, np.maximum(dof, 1)), np.nan),
+            dims="time",
+            attrs={"units": "1", "description": "2.5 % chi-square quantile"},
+        )
+        variables["nis_upper"] = xr.DataArray(
+            np.where(dof > 0, stats.chi2.ppf(0.975, np.maximum(dof, 1)), np.nan),
+            dims="time",
+            attrs={"units": "1", "description": "97.5 % chi-square quantile"},
+        )
         dataset = xr.Dataset(variables, coords={"time": ("time", times, {"units": "s", "description": "sample times"})})
         dataset.attrs.update(nis_summary(nis, dof))
         dataset.attrs.update({"model": self.simulation.name, "filter": "UKF (filterpy) over FMUs"})

@@ -48,7 +48,9 @@ def add_fmu_commands(subparsers: Any) -> argparse.ArgumentParser:
     simulate.add_argument("path", type=Path, help="an .fmu file, or an SSP directory / SystemStructure.ssd")
     simulate.add_argument("--stop-time", type=float, help="stop time [s] (default: the FMU's DefaultExperiment, else start + 1)")
     simulate.add_argument("--start-time", type=float, help="start time [s]")
-    simulate.add_argument("--step", type=float, help="communication step [s] (default: DefaultExperiment stepSize, else 1/500 of the run)")
+    simulate.add_argument(
+        "--step", type=float, help="communication step [s] (default: DefaultExperiment stepSize, else 1/500 of the run)"
+    )
     simulate.add_argument("--interface", choices=["auto", "CS", "ME"], default="auto", help="FMI interface to use")
     simulate.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="start value (repeatable)")
     simulate.add_argument("--input", action="append", default=[], metavar="NAME=VALUE", help="constant input (repeatable)")
@@ -95,15 +97,27 @@ def _info(args: argparse.Namespace) -> int:
     variables = [v for v in description.variables if wanted is None or v.causality in wanted]
     if args.json:
         payload = {
-            "path": str(description.path), "fmi_version": description.fmi_version, "model_name": description.model_name,
-            "guid": description.guid, "generation_tool": description.generation_tool,
+            "path": str(description.path),
+            "fmi_version": description.fmi_version,
+            "model_name": description.model_name,
+            "guid": description.guid,
+            "generation_tool": description.generation_tool,
             "interfaces": {k: vars(c) for k, c in description.capabilities.items()},
             "default_experiment": description.default_experiment,
             "continuous_states": description.number_of_continuous_states,
-            "event_indicators": description.number_of_event_indicators, "platforms": list(description.platforms),
+            "event_indicators": description.number_of_event_indicators,
+            "platforms": list(description.platforms),
             "variables": [
-                {"name": v.name, "causality": v.causality, "variability": v.variability, "type": v.type, "unit": v.declared_unit,
-                 "start": v.start.tolist() if hasattr(v.start, "tolist") else v.start, "shape": list(v.shape), "description": v.description}
+                {
+                    "name": v.name,
+                    "causality": v.causality,
+                    "variability": v.variability,
+                    "type": v.type,
+                    "unit": v.declared_unit,
+                    "start": v.start.tolist() if hasattr(v.start, "tolist") else v.start,
+                    "shape": list(v.shape),
+                    "description": v.description,
+                }
                 for v in variables
             ],
         }
@@ -122,13 +136,18 @@ def _info(args: argparse.Namespace) -> int:
         print(f"  {kind:<13} {capability.model_identifier}: {', '.join(f for f in flags if f) or '-'}")
     experiment = ", ".join(f"{k}={v:g}" for k, v in description.default_experiment.items() if v is not None)
     print(f"  experiment    {experiment or '-'}")
-    print(f"  states        {description.number_of_continuous_states} continuous, {description.number_of_event_indicators} event indicators")
+    print(
+        f"  states        {description.number_of_continuous_states} continuous, "
+        f"{description.number_of_event_indicators} event indicators"
+    )
     print(f"  variables     {len(description.variables)} ({len(variables)} shown)")
     width = max([len(v.name) for v in variables] + [4])
     for v in variables:
         start = "" if v.start is None else (v.start.tolist() if hasattr(v.start, "tolist") else v.start)
         shape = f"{list(v.shape)}" if v.shape else ""
-        print(f"    {v.causality:<11} {v.name:<{width}} {v.type}{shape} [{v.declared_unit or '-'}] start={start}  {v.description}")
+        print(
+            f"    {v.causality:<11} {v.name:<{width}} {v.type}{shape} [{v.declared_unit or '-'}] start={start}  {v.description}"
+        )
     return 0
 
 
@@ -155,8 +174,12 @@ def _simulate(args: argparse.Namespace) -> int:
     if path.is_dir() or path.suffix == ".ssd":
         from physics_twin.fmu.ssp import load_ssp
 
-        simulation = load_ssp(path, interface=None if args.interface == "auto" else args.interface, isolate=args.isolate,
-                              on_nonfinite=args.nonfinite)
+        simulation = load_ssp(
+            path,
+            interface=None if args.interface == "auto" else args.interface,
+            isolate=args.isolate,
+            on_nonfinite=args.nonfinite,
+        )
         try:
             start = args.start_time if args.start_time is not None else 0.0
             stop = args.stop_time if args.stop_time is not None else start + 1.0
@@ -174,18 +197,26 @@ def _simulate(args: argparse.Namespace) -> int:
             start = args.start_time if args.start_time is not None else (experiment["start_time"] or 0.0)
             stop = args.stop_time if args.stop_time is not None else (experiment["stop_time"] or start + 1.0)
             step = args.step if args.step is not None else (experiment["step_size"] or (stop - start) / 500.0)
-            simulation = CoSimulation([fmu], name=fmu.name, inputs=[f"{fmu.name}.{v.name}" for v in fmu.INPUTS if v.kind != "string"],
-                                      on_nonfinite=args.nonfinite)
+            simulation = CoSimulation(
+                [fmu],
+                name=fmu.name,
+                inputs=[f"{fmu.name}.{v.name}" for v in fmu.INPUTS if v.kind != "string"],
+                on_nonfinite=args.nonfinite,
+            )
             result = simulation.simulate(
-                stop, step, start_time=start,
+                stop,
+                step,
+                start_time=start,
                 parameters={f"{fmu.name}.{k}": v for k, v in start_values.items()},
                 inputs={f"{fmu.name}.{k}": v for k, v in inputs.items()},
             )
         finally:
             fmu.close()
     if "nonfinite_outputs" in result.attrs:
-        print(f"warning: non-finite outputs {result.attrs['nonfinite_outputs']} from t = {result.attrs['nonfinite_time']:g} s",
-              file=sys.stderr)
+        print(
+            f"warning: non-finite outputs {result.attrs['nonfinite_outputs']} from t = {result.attrs['nonfinite_time']:g} s",
+            file=sys.stderr,
+        )
     if args.output is not None and args.output.suffix == ".nc":
         result.to_netcdf(args.output)
     else:

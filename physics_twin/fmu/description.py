@@ -296,7 +296,9 @@ def parse_start(name: str, fmi_type: str, literal: str | None, shape: tuple[int,
             try:
                 values.append(int(token))
             except ValueError:
-                raise ParameterError(f"start value of {fmi_type} variable `{name}` must be an integer literal; got {token!r}.") from None
+                raise ParameterError(
+                    f"start value of {fmi_type} variable `{name}` must be an integer literal; got {token!r}."
+                ) from None
         else:
             try:
                 values.append(float(token))
@@ -346,13 +348,17 @@ def read_description(path: str | os.PathLike) -> FMUDescription:
         raise FMUError(f"cannot read the model description of {path.name!r}: {exc}") from exc
     try:
         platforms = tuple(supported_platforms(str(path)))
-    except Exception:  # noqa: BLE001 - a directory or odd archive: leave empty, loading will tell
+    except Exception:
         platforms = ()
     problems: list[str] = []
     variables: list[FMUVariable] = []
     states: list[str] = []
     for v in md.modelVariables:
-        declared_unit = v.unit if getattr(v, "unit", None) else (v.declaredType.unit if v.declaredType is not None and v.declaredType.unit else "")
+        declared_unit = (
+            v.unit
+            if getattr(v, "unit", None)
+            else (v.declaredType.unit if v.declaredType is not None and v.declaredType.unit else "")
+        )
         shape = tuple(int(s) for s in (v.shape or ()))
         try:
             start = parse_start(v.name, v.type, v.start, shape)
@@ -407,7 +413,9 @@ def read_description(path: str | os.PathLike) -> FMUDescription:
             model_identifier=interface.modelIdentifier,
             can_get_and_set_state=bool(interface.canGetAndSetFMUstate),
             can_serialize_state=bool(interface.canSerializeFMUstate),
-            can_handle_variable_step=bool(getattr(interface, "canHandleVariableCommunicationStepSize", True)) if key == "CS" else True,
+            can_handle_variable_step=bool(getattr(interface, "canHandleVariableCommunicationStepSize", True))
+            if key == "CS"
+            else True,
             provides_directional_derivative=bool(interface.providesDirectionalDerivative),
             needs_execution_tool=bool(interface.needsExecutionTool),
             can_be_instantiated_only_once_per_process=bool(interface.canBeInstantiatedOnlyOncePerProcess),
@@ -515,7 +523,7 @@ def validate(path: str | os.PathLike) -> ValidationReport:
         return ValidationReport(path, (str(exc),), ())
     try:
         warnings.extend(str(p).strip().splitlines()[0] for p in validate_fmu(str(path)))
-    except Exception as exc:  # noqa: BLE001 - fmpy raises many kinds; report them
+    except Exception as exc:
         warnings.append(f"fmpy validation could not run: {exc}")
     if not description.capabilities:
         errors.append("the FMU declares neither ModelExchange nor CoSimulation.")

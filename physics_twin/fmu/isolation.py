@@ -42,7 +42,7 @@ def _serve(connection: Any, path: str, name: str | None, interface: str, paramet
 
     try:
         fmu = FMUComponent(path, name, interface=interface, parameters=parameters)
-    except Exception as exc:  # noqa: BLE001 - reported to the host
+    except Exception as exc:
         connection.send(("error", type(exc).__name__, str(exc)))
         return
     connection.send(("ok", None))
@@ -91,7 +91,7 @@ def _serve(connection: Any, path: str, name: str | None, interface: str, paramet
                 value = getattr(fmu, method)(*args, **kwargs)
                 result = value.copy() if isinstance(value, np.ndarray) else value
             connection.send(("ok", result))
-        except Exception as exc:  # noqa: BLE001 - every failure goes back to the host as a typed message
+        except Exception as exc:
             detail = str(exc) if isinstance(exc, tuple(_ERRORS.values())) else f"{exc}\n{traceback.format_exc(limit=3)}"
             connection.send(("error", type(exc).__name__, detail))
 
@@ -181,7 +181,9 @@ class IsolatedFMU:
         context = multiprocessing.get_context(self._start_method)
         parent, child = context.Pipe()
         process = context.Process(
-            target=_serve, args=(child, str(self.path), self.name, self.interface, self._parameters), daemon=True,
+            target=_serve,
+            args=(child, str(self.path), self.name, self.interface, self._parameters),
+            daemon=True,
             name=f"physics_twin-fmu-{self.name}",
         )
         process.start()
@@ -352,7 +354,9 @@ class IsolatedFMU:
 
     def set_state(self, state: IsolatedState) -> None:
         if state.freed or state.generation != self._generation:
-            raise FMUError(f"`state` must be a live state of isolated FMU {self.name!r}; it was freed or belongs to an earlier process.")
+            raise FMUError(
+                f"`state` must be a live state of isolated FMU {self.name!r}; it was freed or belongs to an earlier process."
+            )
         self._call("set_state", state.key)
         self.time = state.time
         self._outputs = None

@@ -141,7 +141,11 @@ class _CSMember(_Member):
         keep_out = [i for i, v in enumerate(fmu.OUTPUTS) if v.kind not in ("string", "other")]
         self.feedthrough = fmu.feedthrough_matrix()[np.ix_(keep_out, keep_in)]
         self.defaults = np.concatenate(
-            [np.ravel(np.asarray(v.start if v.start is not None else 0.0, dtype=float)) for v in fmu.INPUTS if v.kind not in ("string", "other")]
+            [
+                np.ravel(np.asarray(v.start if v.start is not None else 0.0, dtype=float))
+                for v in fmu.INPUTS
+                if v.kind not in ("string", "other")
+            ]
             or [np.empty(0)]
         )
         self.can_rollback = fmu.capabilities.can_get_and_set_state and fmu.version >= 2
@@ -173,7 +177,11 @@ class _MEMember(_Member):
         self.feedthrough = fmu.feedthrough_matrix()[np.ix_(keep_out, keep_in)]
         self.n_states = fmu.n_states
         self.defaults = np.concatenate(
-            [np.ravel(np.asarray(v.start if v.start is not None else 0.0, dtype=float)) for v in fmu.INPUTS if v.kind not in ("string", "other")]
+            [
+                np.ravel(np.asarray(v.start if v.start is not None else 0.0, dtype=float))
+                for v in fmu.INPUTS
+                if v.kind not in ("string", "other")
+            ]
             or [np.empty(0)]
         )
         self.is_fmu = True
@@ -351,7 +359,9 @@ class CoSimulation:
                 continue
             out_signal, in_signal = src[0].outputs[src[1]], dst[0].inputs[dst[1]]
             if out_signal.shape != in_signal.shape:
-                problems.append(f"connection {source!r} -> {destination!r}: shapes differ ({out_signal.shape} vs {in_signal.shape}).")
+                problems.append(
+                    f"connection {source!r} -> {destination!r}: shapes differ ({out_signal.shape} vs {in_signal.shape})."
+                )
                 continue
             sources[(dst[0].name, dst[1])] = ("output", src)
         external_offset = self.n_outputs
@@ -393,7 +403,7 @@ class CoSimulation:
                 origin = sources.get((member.name, i))
                 if origin is None:
                     index[span] = np.arange(defaults_offset, defaults_offset + signal.size)
-                    default_values.extend(np.ravel(member.defaults[offsets[i]:offsets[i + 1]]).tolist())
+                    default_values.extend(np.ravel(member.defaults[offsets[i] : offsets[i + 1]]).tolist())
                     defaults_offset += signal.size
                 elif origin[0] == "external":
                     sl = self._external_slices[origin[1]]
@@ -440,7 +450,7 @@ class CoSimulation:
             while True:
                 node = next(iter(graph[node]))
                 if node in seen:
-                    cycle = [*path[seen[node]:], node][::-1]
+                    cycle = [*path[seen[node] :], node][::-1]
                     break
                 seen[node] = len(path)
                 path.append(node)
@@ -513,7 +523,11 @@ class CoSimulation:
         from physics_twin.core.simulate import InputTable
 
         inputs = dict(inputs or {})
-        unknown = [unknown_name_message("external input", n, list(self.external), f"co-simulation {self.name!r}") for n in inputs if n not in self.external]
+        unknown = [
+            unknown_name_message("external input", n, list(self.external), f"co-simulation {self.name!r}")
+            for n in inputs
+            if n not in self.external
+        ]
         if unknown:
             raise ParameterError(join_problems("invalid `inputs`:", unknown))
         constant = np.zeros(self.n_external)
@@ -527,7 +541,7 @@ class CoSimulation:
                 member = self._by_name[member_name]
                 offsets = member.input_offsets()
                 i = [s.name for s in member.inputs].index(signal_name)
-                constant[local] = np.ravel(member.defaults[offsets[i]:offsets[i + 1]])
+                constant[local] = np.ravel(member.defaults[offsets[i] : offsets[i + 1]])
                 continue
             spec = inputs[alias]
             if isinstance(spec, InputTable):
@@ -582,7 +596,7 @@ class CoSimulation:
         """
         by_member = self._split_parameters(parameters)
         self._apply_inputs = self._external_function(inputs)
-        self.signals[self.n_outputs + self.n_external:] = self._defaults
+        self.signals[self.n_outputs + self.n_external :] = self._defaults
         states = dict(initial_state or {})
         for member in self.members:
             values = by_member[member.name]
@@ -593,10 +607,10 @@ class CoSimulation:
         offsets = self._block_offsets
         for k, member in enumerate(self.block):
             if isinstance(member, _MEMember):
-                self.block_state[offsets[k]:offsets[k + 1]] = member.fmu.get_continuous_states()
+                self.block_state[offsets[k] : offsets[k + 1]] = member.fmu.get_continuous_states()
             else:
                 own = {n.partition(".")[2]: states.pop(n) for n in list(states) if n.partition(".")[0] == member.name}
-                self.block_state[offsets[k]:offsets[k + 1]] = member.model.initial_state(own)
+                self.block_state[offsets[k] : offsets[k + 1]] = member.model.initial_state(own)
         if states:
             raise ParameterError(f"`initial_state` names unknown native states: {sorted(states)}.")
         self.time = float(start_time)
@@ -628,7 +642,7 @@ class CoSimulation:
         positions = {id(m): k for k, m in enumerate(self.block)}
         for member in self._block_sequence:
             k = positions[id(member)]
-            xs = x[offsets[k]:offsets[k + 1]]
+            xs = x[offsets[k] : offsets[k + 1]]
             u = signals[member.in_index]
             if isinstance(member, _MEMember):
                 fmu = member.fmu
@@ -651,9 +665,11 @@ class CoSimulation:
             u = signals[member.in_index]
             if isinstance(member, _MEMember):
                 member.fmu.write_inputs(u)
-                dx[offsets[k]:offsets[k + 1]] = member.fmu.get_derivatives()
+                dx[offsets[k] : offsets[k + 1]] = member.fmu.get_derivatives()
             else:
-                dx[offsets[k]:offsets[k + 1]] = member.model.rhs(t, np.ascontiguousarray(x[offsets[k]:offsets[k + 1]]), u, member.p)
+                dx[offsets[k] : offsets[k + 1]] = member.model.rhs(
+                    t, np.ascontiguousarray(x[offsets[k] : offsets[k + 1]]), u, member.p
+                )
         return dx
 
     def _step_block(self, t: float, h: float) -> None:
@@ -662,7 +678,11 @@ class CoSimulation:
         me = [m for m in self.block if isinstance(m, _MEMember)]
         if not me and len(self.block) == 1 and self.integrator == "RK4" and self.n_block_states:
             member = self.block[0]
-            own_inputs = any(origin[0] == "output" and origin[1][0] is member for (dst, _), origin in self._sources.items() if dst == member.name)
+            own_inputs = any(
+                origin[0] == "output" and origin[1][0] is member
+                for (dst, _), origin in self._sources.items()
+                if dst == member.name
+            )
             if not own_inputs:
                 from physics_twin.core.integrators import integrate
 
@@ -704,10 +724,21 @@ class CoSimulation:
         else:
             from scipy.integrate import solve_ivp
 
-            solution = solve_ivp(self._block_rhs, (t0, t1), x, method=self.integrator, rtol=self.rtol, atol=self.atol,
-                                 max_step=self.max_step, t_eval=[t1])
+            solution = solve_ivp(
+                self._block_rhs,
+                (t0, t1),
+                x,
+                method=self.integrator,
+                rtol=self.rtol,
+                atol=self.atol,
+                max_step=self.max_step,
+                t_eval=[t1],
+            )
             if solution.status == -1:
-                raise FMUError(f"co-simulation {self.name!r}: solver {self.integrator} failed between t = {t0:.9g} s and {t1:.9g} s: {solution.message}")
+                raise FMUError(
+                    f"co-simulation {self.name!r}: solver {self.integrator} failed between t = {t0:.9g} s and {t1:.9g} s: "
+                    f"{solution.message}"
+                )
             self.block_state = solution.y[:, -1].copy()
         self._check_block_state(t1)
         return self.block_state
@@ -716,7 +747,7 @@ class CoSimulation:
         if not np.all(np.isfinite(self.block_state)):
             bad = []
             for k, member in enumerate(self.block):
-                part = self.block_state[self._block_offsets[k]:self._block_offsets[k + 1]]
+                part = self.block_state[self._block_offsets[k] : self._block_offsets[k + 1]]
                 if not np.all(np.isfinite(part)):
                     bad.append(member.name)
             raise FMUError(f"co-simulation {self.name!r}: the states of {bad} became non-finite before t = {t:.9g} s.")
@@ -729,14 +760,14 @@ class CoSimulation:
             k = positions[id(member)]
             fmu.set_time(t)
             if member.n_states:
-                fmu.set_continuous_states(x[offsets[k]:offsets[k + 1]])
+                fmu.set_continuous_states(x[offsets[k] : offsets[k + 1]])
             fmu.write_inputs(self.signals[member.in_index])
             enter_event, _ = fmu.completed_integrator_step()
             time_event = fmu.next_event_time is not None and fmu.next_event_time <= t
-            if enter_event or time_event or member.has_indicators and self._indicator_crossed(member):
+            if enter_event or time_event or (member.has_indicators and self._indicator_crossed(member)):
                 fmu.handle_event()
                 if member.n_states:
-                    self.block_state[offsets[k]:offsets[k + 1]] = fmu.get_continuous_states()
+                    self.block_state[offsets[k] : offsets[k + 1]] = fmu.get_continuous_states()
 
     def _indicator_crossed(self, member: _MEMember) -> bool:
         fmu = member.fmu
@@ -782,7 +813,10 @@ class CoSimulation:
             )
         if halvings_left <= 0:
             saved.free()
-            raise FMUError(f"co-simulation {self.name!r}: the step at t = {t:.9g} s was rejected even after {self.max_halvings} halvings ({reason}).")
+            raise FMUError(
+                f"co-simulation {self.name!r}: the step at t = {t:.9g} s was rejected even after {self.max_halvings} halvings "
+                f"({reason})."
+            )
         self.set_state(saved)
         saved.free()
         self.rollbacks += 1
@@ -831,7 +865,9 @@ class CoSimulation:
         for member in self.members:
             if isinstance(member, (_CSMember, _MEMember)):
                 fmu_states[member.name] = member.fmu.get_state()
-        return CoSimulationState(float(self.time if self.time is not None else math.nan), self.signals.copy(), self.block_state.copy(), fmu_states)
+        return CoSimulationState(
+            float(self.time if self.time is not None else math.nan), self.signals.copy(), self.block_state.copy(), fmu_states
+        )
 
     def set_state(self, state: CoSimulationState) -> None:
         """Restore a state saved by :meth:`get_state`."""
@@ -866,7 +902,7 @@ class CoSimulation:
         member, j = found
         start = self._out_start[member.name][j]
         signal = member.outputs[j]
-        return self.signals[start:start + signal.size].reshape(signal.shape) if signal.shape else self.signals[start]
+        return self.signals[start : start + signal.size].reshape(signal.shape) if signal.shape else self.signals[start]
 
     # -- whole runs -------------------------------------------------------------------------------------------------
     def simulate(
@@ -939,11 +975,11 @@ class CoSimulation:
                 for name, (fmu, variable) in extra.items():
                     recorded[name].append(fmu.get_values([variable])[variable])
             if k - checked == 63 or k == n - 1:
-                block = rows[checked:k + 1, : self.n_outputs]
+                block = rows[checked : k + 1, : self.n_outputs]
                 if not math.isfinite(float(np.add.reduce(block, axis=None))) and not np.all(np.isfinite(block)):
                     self._report_nonfinite(points, rows, checked, k, nonfinite)
                 checked = k + 1
-        outputs, external = rows[:, : self.n_outputs], rows[:, self.n_outputs:]
+        outputs, external = rows[:, : self.n_outputs], rows[:, self.n_outputs :]
         return self._dataset(points, outputs, states, external, recorded, extra, nonfinite, step)
 
     def _report_nonfinite(self, points: np.ndarray, rows: np.ndarray, first: int, last: int, nonfinite: dict[str, float]) -> None:
@@ -966,7 +1002,7 @@ class CoSimulation:
         for member in self.members:
             for j, signal in enumerate(member.outputs):
                 start = self._out_start[member.name][j]
-                if not np.all(np.isfinite(row[start:start + signal.size])):
+                if not np.all(np.isfinite(row[start : start + signal.size])):
                     bad.append(f"{member.name}.{signal.name}")
         return bad
 
@@ -977,7 +1013,10 @@ class CoSimulation:
             member_name, _, variable = qualified.partition(".")
             member = self._by_name.get(member_name)
             if member is None or not hasattr(member, "fmu"):
-                problems.append(f"`record` entry {qualified!r} must name a variable of an FMU participant {[m.name for m in self.members if hasattr(m, 'fmu')]}.")
+                problems.append(
+                    f"`record` entry {qualified!r} must name a variable of an FMU participant "
+                    f"{[m.name for m in self.members if hasattr(m, 'fmu')]}."
+                )
                 continue
             try:
                 member.fmu.variable(variable)
@@ -1012,7 +1051,7 @@ class CoSimulation:
         for member in self.members:
             for j, signal in enumerate(member.outputs):
                 start = self._out_start[member.name][j]
-                add(f"{member.name}.{signal.name}", signal, outputs[:, start:start + signal.size], "output")
+                add(f"{member.name}.{signal.name}", signal, outputs[:, start : start + signal.size], "output")
         for name, (k, unit, description) in zip(self.state_names(), self._state_meta(), strict=True):
             variables.setdefault(name, ("time", states[:, k], {"units": unit, "description": description, "kind": "state"}))
         for alias, sl in self._external_slices.items():
@@ -1028,11 +1067,17 @@ class CoSimulation:
             else:
                 add(name, signal, array.astype(float).reshape(len(points), -1), "recorded")
         dataset = xr.Dataset(variables, coords=coordinates)
-        dataset.attrs.update({
-            "model": self.name, "producer": "physics_twin.fmu", "ordering": self.ordering, "communication_step": float(step),
-            "integrator": self.integrator, "rollbacks": int(self.rollbacks),
-            "participants": ", ".join(m.name for m in self.members),
-        })
+        dataset.attrs.update(
+            {
+                "model": self.name,
+                "producer": "physics_twin.fmu",
+                "ordering": self.ordering,
+                "communication_step": float(step),
+                "integrator": self.integrator,
+                "rollbacks": int(self.rollbacks),
+                "participants": ", ".join(m.name for m in self.members),
+            }
+        )
         if nonfinite:
             dataset.attrs["nonfinite_outputs"] = ", ".join(sorted(nonfinite))
             dataset.attrs["nonfinite_time"] = min(nonfinite.values())

@@ -181,7 +181,9 @@ def read_ssd(path: str | os.PathLike) -> SSPSystem:
         found = {}
         holder = _child(element, "Connectors")
         for connector in _children(holder, "Connector") if holder is not None else []:
-            typed = next((c for c in connector if _local(c.tag) in ("Real", "Integer", "Boolean", "String", "Enumeration", "Binary")), None)
+            typed = next(
+                (c for c in connector if _local(c.tag) in ("Real", "Integer", "Boolean", "String", "Enumeration", "Binary")), None
+            )
             unit = typed.get("unit") if typed is not None else None
             found[connector.get("name")] = (connector.get("kind") or "inout", unit)
             kinds[(owner, connector.get("name"))] = (connector.get("kind") or "inout", unit)
@@ -204,18 +206,27 @@ def read_ssd(path: str | os.PathLike) -> SSPSystem:
                 fmu = (base / source).resolve()
                 if not fmu.exists():
                     problems.append(f"component {name!r}: FMU {source!r} does not exist.")
-                components.append({
-                    "path": (*owner, name), "source": fmu, "implementation": element.get("implementation") or "any",
-                    "connectors": connectors_of(element, (*owner, name)),
-                    "parameters": _parameter_values(element, base, unsupported),
-                })
+                components.append(
+                    {
+                        "path": (*owner, name),
+                        "source": fmu,
+                        "implementation": element.get("implementation") or "any",
+                        "connectors": connectors_of(element, (*owner, name)),
+                        "parameters": _parameter_values(element, base, unsupported),
+                    }
+                )
             elif tag == "SignalDictionaryReference":
                 unsupported.append(f"signal dictionary reference {name!r}")
         holder = _child(system, "Connections")
         for connection in _children(holder, "Connection") if holder is not None else []:
             start = (*owner, connection.get("startElement")) if connection.get("startElement") else owner
             end = (*owner, connection.get("endElement")) if connection.get("endElement") else owner
-            for transformation in ("LinearTransformation", "BooleanMappingTransformation", "IntegerMappingTransformation", "EnumerationMappingTransformation"):
+            for transformation in (
+                "LinearTransformation",
+                "BooleanMappingTransformation",
+                "IntegerMappingTransformation",
+                "EnumerationMappingTransformation",
+            ):
                 if _child(connection, transformation) is not None:
                     unsupported.append(
                         f"{transformation} on connection {connection.get('startElement')}.{connection.get('startConnector')} -> "
@@ -242,9 +253,9 @@ def read_ssd(path: str | os.PathLike) -> SSPSystem:
                 path = component["path"]
                 if path[: len(owner)] != owner:
                     continue
-                relative = ".".join(path[len(owner):]) + "."
+                relative = ".".join(path[len(owner) :]) + "."
                 if name.startswith(relative):
-                    component["parameters"].setdefault(name[len(relative):], value)
+                    component["parameters"].setdefault(name[len(relative) :], value)
     # nets by union-find
     parent: dict[Any, Any] = {}
 
@@ -266,7 +277,9 @@ def read_ssd(path: str | os.PathLike) -> SSPSystem:
     inputs: dict[str, tuple[str, ...]] = {}
     top_owner = (top.get("name"),)
     for members in nets.values():
-        drivers = [n for n in members if n[0] in component_paths and kinds.get(n, ("", None))[0] in ("output", "calculatedParameter")]
+        drivers = [
+            n for n in members if n[0] in component_paths and kinds.get(n, ("", None))[0] in ("output", "calculatedParameter")
+        ]
         sinks = [n for n in members if n[0] in component_paths and kinds.get(n, ("", None))[0] in ("input", "parameter", "inout")]
         top_connectors = [n for n in members if n[0] == top_owner]
         if len(drivers) > 1:
@@ -288,7 +301,8 @@ def read_ssd(path: str | os.PathLike) -> SSPSystem:
         name=top.get("name") or root.get("name") or path.parent.name,
         version=root.get("version") or "",
         components=tuple(
-            SSPComponent(names[c["path"]], c["path"], c["source"], c["implementation"], c["connectors"], c["parameters"]) for c in components
+            SSPComponent(names[c["path"]], c["path"], c["source"], c["implementation"], c["connectors"], c["parameters"])
+            for c in components
         ),
         connections=tuple(sorted(set(connections))),
         outputs=outputs,
@@ -333,8 +347,12 @@ def load_ssp(
 
     system = read_ssd(path)
     if system.unsupported and strict:
-        raise ConfigError(join_problems(f"SSP system {system.name!r} uses constructs this reader does not apply (pass strict=False to ignore):",
-                                        list(system.unsupported)))
+        raise ConfigError(
+            join_problems(
+                f"SSP system {system.name!r} uses constructs this reader does not apply (pass strict=False to ignore):",
+                list(system.unsupported),
+            )
+        )
     participants = []
     try:
         for component in system.components:
@@ -345,8 +363,10 @@ def load_ssp(
             for name, (value, unit) in component.parameters.items():
                 try:
                     variable = fmu.variable(name)
-                except Exception:  # noqa: BLE001 - a binding for a variable the FMU does not have
-                    raise ConfigError(f"SSP binding {component.name}.{name}: the FMU {component.source.name!r} has no variable {name!r}.") from None
+                except Exception:
+                    raise ConfigError(
+                        f"SSP binding {component.name}.{name}: the FMU {component.source.name!r} has no variable {name!r}."
+                    ) from None
                 if unit and variable.declared_unit and variable.kind == "float":
                     from physics_twin.fmu.description import pint_unit
 
@@ -354,17 +374,20 @@ def load_ssp(
                 else:
                     start_values[name] = value
             if start_values:
-                fmu._user_values = fmu._checked_values(start_values, purpose="SSP start") if hasattr(fmu, "_checked_values") else {}
+                fmu._user_values = (
+                    fmu._checked_values(start_values, purpose="SSP start") if hasattr(fmu, "_checked_values") else {}
+                )
                 if isolate:
                     fmu._parameters = start_values
                     fmu.restart()
             participants.append(fmu)
         external = {name: targets for name, targets in system.inputs.items()}
-        simulation = CoSimulation(participants, system.connections, inputs=external, name=re.sub(r"\W", "_", system.name), **options)
+        simulation = CoSimulation(
+            participants, system.connections, inputs=external, name=re.sub(r"\W", "_", system.name), **options
+        )
     except Exception:
         for participant in participants:
             participant.close()
         raise
     simulation.ssp = system
     return simulation
-

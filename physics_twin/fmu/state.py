@@ -63,10 +63,17 @@ class SavedState:
 
     def to_bytes(self) -> bytes:
         """The state in the file format described in the module docstring."""
-        header = json.dumps({
-            "time": self.time, "model_name": self.model_name, "guid": self.guid, "fmu_sha256": self.fmu_sha256,
-            "interface": self.interface, "fmi_version": self.fmi_version, "size": len(self.data),
-        }).encode()
+        header = json.dumps(
+            {
+                "time": self.time,
+                "model_name": self.model_name,
+                "guid": self.guid,
+                "fmu_sha256": self.fmu_sha256,
+                "interface": self.interface,
+                "fmi_version": self.fmi_version,
+                "size": len(self.data),
+            }
+        ).encode()
         return _MAGIC + struct.pack(">I", len(header)) + header + self.data
 
     @classmethod
@@ -74,17 +81,24 @@ class SavedState:
         """Inverse of :meth:`to_bytes`; FMUError for anything else."""
         if not blob.startswith(_MAGIC) or len(blob) < len(_MAGIC) + 4:
             raise FMUError("`data` is not a saved FMU state (missing PTFMUSTATE1 header).")
-        (length,) = struct.unpack(">I", blob[len(_MAGIC): len(_MAGIC) + 4])
+        (length,) = struct.unpack(">I", blob[len(_MAGIC) : len(_MAGIC) + 4])
         start = len(_MAGIC) + 4
         try:
-            header = json.loads(blob[start:start + length])
+            header = json.loads(blob[start : start + length])
         except ValueError as exc:
             raise FMUError(f"saved FMU state has a corrupt header: {exc}") from None
-        data = blob[start + length:]
+        data = blob[start + length :]
         if len(data) != header.get("size"):
             raise FMUError(f"saved FMU state is truncated: expected {header.get('size')} bytes of state, got {len(data)}.")
-        return cls(data, float(header["time"]), header["model_name"], header["guid"], header["fmu_sha256"], header["interface"],
-                   header["fmi_version"])
+        return cls(
+            data,
+            float(header["time"]),
+            header["model_name"],
+            header["guid"],
+            header["fmu_sha256"],
+            header["interface"],
+            header["fmi_version"],
+        )
 
 
 def save_state(fmu: Any) -> SavedState:
@@ -101,8 +115,15 @@ def save_state(fmu: Any) -> SavedState:
             "cannot be saved and restored in a fresh instance or process. Re-run from the start instead."
         )
     data = fmu.serialize_state()
-    return SavedState(bytes(data), float(fmu.time if fmu.time is not None else 0.0), fmu.description.model_name,
-                      fmu.description.guid, fmu_sha256(fmu.path), fmu.interface, fmu.description.fmi_version)
+    return SavedState(
+        bytes(data),
+        float(fmu.time if fmu.time is not None else 0.0),
+        fmu.description.model_name,
+        fmu.description.guid,
+        fmu_sha256(fmu.path),
+        fmu.interface,
+        fmu.description.fmi_version,
+    )
 
 
 def restore_state(fmu: Any, saved: SavedState) -> None:
@@ -131,7 +152,8 @@ def restore_state(fmu: Any, saved: SavedState) -> None:
             state.free()
     except FMUError as exc:
         raise FMUError(
-            f"the state of FMU {fmu.name!r} ({fmu.path.name}) saved at t = {saved.time:g} s could not be restored; its state is not "
+            f"the state of FMU {fmu.name!r} ({fmu.path.name}) saved at t = {saved.time:g} s could not be restored; "
+            "its state is not "
             f"portable to this instance ({exc})"
         ) from exc
 

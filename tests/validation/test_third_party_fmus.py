@@ -22,7 +22,7 @@ from numpy.testing import assert_allclose
 from physics_twin.errors import FMUError
 from physics_twin.fmu import CoSimulation, FMUComponent, load_ssp, validate
 
-from ..conftest import SHARED  # noqa: TID252 - the shared-data root lives in the tests' conftest
+from ..conftest import SHARED
 
 CROSS_CHECK = SHARED / "fmus" / "cross-check"
 
@@ -39,7 +39,11 @@ FMUS = _manifest_fmus()
 NAN_FMU = "libcosim/20-sim/4.7.1/KnuckleBoomCrane/KnuckleBoomCrane.fmu"
 # fmpy's validation findings on vendor files that do not stop simulation (kept here so a new finding fails the test)
 KNOWN_WARNINGS = {
-    "0002_ECS_SW.fmu": 2, "Mass_Damper.fmu": 1, "CraneController.fmu": 1, "KnuckleBoomCrane.fmu": 1, "vector.fmu": 1,
+    "0002_ECS_SW.fmu": 2,
+    "Mass_Damper.fmu": 1,
+    "CraneController.fmu": 1,
+    "KnuckleBoomCrane.fmu": 1,
+    "vector.fmu": 1,
 }
 
 
@@ -84,8 +88,9 @@ def test_loads_validates_and_matches_fmpy(relative, shared):
         ours = fmu.simulate(stop, step, start_time=start)
         scalars = [v.name for v in fmu.OUTPUTS if v.kind in ("float", "integer", "boolean") and not v.shape]
         arrays = [v for v in fmu.OUTPUTS if v.shape]
-    reference = fmpy.simulate_fmu(str(path), fmi_type="CoSimulation", start_time=start, stop_time=stop, output_interval=step,
-                                  output=scalars, validate=False)
+    reference = fmpy.simulate_fmu(
+        str(path), fmi_type="CoSimulation", start_time=start, stop_time=stop, output_interval=step, output=scalars, validate=False
+    )
     assert_allclose(ours.time.values, reference["time"], rtol=0, atol=1e-12)
     for name in scalars:
         assert np.all(np.isfinite(ours[name].values.astype(float))), name
@@ -96,8 +101,11 @@ def test_loads_validates_and_matches_fmpy(relative, shared):
 
 def _mass_spring(shared):
     folder = ("fmus", "cross-check", "gemseo-fmu", "OpenModelica", "1.21.0", "MassSpringSystem")
-    return (shared(*folder, "MassSpringSystem.fmu"), shared(*folder, "MassSpringSubSystem1.fmu"),
-            shared(*folder, "MassSpringSubSystem2.fmu"))
+    return (
+        shared(*folder, "MassSpringSystem.fmu"),
+        shared(*folder, "MassSpringSubSystem1.fmu"),
+        shared(*folder, "MassSpringSubSystem2.fmu"),
+    )
 
 
 def test_mass_spring_split_in_model_exchange_matches_the_monolithic_system(shared):
@@ -112,8 +120,14 @@ def test_mass_spring_split_in_model_exchange_matches_the_monolithic_system(share
     # and our RK4 agrees with fmpy's CVode run of the monolithic FMU to its tolerance
     import fmpy
 
-    cvode = fmpy.simulate_fmu(str(monolithic), fmi_type="ModelExchange", stop_time=1.0, output_interval=0.01, output=["x1", "x2"],
-                              relative_tolerance=1e-8)
+    cvode = fmpy.simulate_fmu(
+        str(monolithic),
+        fmi_type="ModelExchange",
+        stop_time=1.0,
+        output_interval=0.01,
+        output=["x1", "x2"],
+        relative_tolerance=1e-8,
+    )
     assert_allclose(reference["x1"].values, cvode["x1"], atol=1e-6)
 
 

@@ -85,8 +85,11 @@ def build_oscillator_fmu(
     shutil.rmtree(build, ignore_errors=True)
     guid = "{" + str(uuid.uuid4()) + "}"
     enabled_value = "1" if enabled_start.strip() in ("true", "1") else "0"
-    _compile(_HERE / "oscillator_fmi2.c", build / "binaries" / "linux64" / "pt_oscillator.so",
-             {"GUID": f'"{guid}"', "ENABLED_START": enabled_value})
+    _compile(
+        _HERE / "oscillator_fmi2.c",
+        build / "binaries" / "linux64" / "pt_oscillator.so",
+        {"GUID": f'"{guid}"', "ENABLED_START": enabled_value},
+    )
     flags = "true" if can_get_state else "false"
     variables = [
         # name, type, attributes, type attributes
@@ -116,12 +119,22 @@ def build_oscillator_fmu(
             f"      <{fmi_type} {type_attributes}/>\n    </ScalarVariable>"
         )
     index = {v[0]: i + 1 for i, v in enumerate(variables)}
-    base_units = {"m": 'm="1"', "m/s": 'm="1" s="-1"', "m/s2": 'm="1" s="-2"', "N/m": 'kg="1" s="-2"', "N.s/m": 'kg="1" s="-1"',
-                  "N": 'kg="1" m="1" s="-2"', "s": 's="1"'}
+    base_units = {
+        "m": 'm="1"',
+        "m/s": 'm="1" s="-1"',
+        "m/s2": 'm="1" s="-2"',
+        "N/m": 'kg="1" s="-2"',
+        "N.s/m": 'kg="1" s="-1"',
+        "N": 'kg="1" m="1" s="-2"',
+        "s": 's="1"',
+    }
     units = "\n".join(f'    <Unit name="{unit}"><BaseUnit {exponents}/></Unit>' for unit, exponents in base_units.items())
     outputs = [("position", "1"), ("force_out", str(index["force"])), ("last_step", ""), ("step_count", ""), ("moving", "2")]
     structure = "\n".join(f'      <Unknown index="{index[o]}" dependencies="{d}"/>' for o, d in outputs)
-    initial = "\n".join(f'      <Unknown index="{index[o]}"/>' for o in ("der(x)", "der(v)", "position", "force_out", "last_step", "step_count", "moving"))
+    initial = "\n".join(
+        f'      <Unknown index="{index[o]}"/>'
+        for o in ("der(x)", "der(v)", "position", "force_out", "last_step", "step_count", "moving")
+    )
     xml = f"""<?xml version="1.0" encoding="UTF-8"?>
 <fmiModelDescription fmiVersion="2.0" modelName="pt_oscillator" guid="{guid}" generationTool="physics_twin test FMU"
   description="Damped oscillator of unit mass (test FMU)" variableNamingConvention="structured" numberOfEventIndicators="0">

@@ -121,7 +121,9 @@ def test_fmi3_array_with_wrong_shape_fails_before_any_fmu_call(array_fmu, monkey
         component.initialize(0.0)
         calls = []
         monkeypatch.setattr(component._fmu, "setFloat64", lambda *a: calls.append(a))
-        with pytest.raises(ParameterError, match=r"`gains` has the wrong shape: expected \(3,\) \(3 values\), got \(1,\) \(1 value\)"):
+        with pytest.raises(
+            ParameterError, match=r"`gains` has the wrong shape: expected \(3,\) \(3 values\), got \(1,\) \(1 value\)"
+        ):
             component.set_values({"gains": [1.0]})
         assert calls == []
         monkeypatch.undo()

@@ -44,8 +44,13 @@ def test_missing_samples_skip_the_update(oscillator_me, rng):
     times = np.arange(1, 21) * 0.05
     measured = damped_oscillator(times)[:, None] + rng.normal(0.0, 0.01, size=(times.size, 1))
     measured[5:10] = np.nan
-    estimator = FMUFilter(oscillator_me, measured={"osc.position": 0.01}, estimate=[EstimatedParameter("osc.k", initial_std=0.1)],
-                          step=0.05, initial_std={"osc.x": 1e-3, "osc.v": 1e-3})
+    estimator = FMUFilter(
+        oscillator_me,
+        measured={"osc.position": 0.01},
+        estimate=[EstimatedParameter("osc.k", initial_std=0.1)],
+        step=0.05,
+        initial_std={"osc.x": 1e-3, "osc.v": 1e-3},
+    )
     result = estimator.run(times, measured, start_time=0.0)
     assert np.isnan(result["nis"].values[5:10]).all()
     assert result["nis_dof"].values[5:10].tolist() == [0] * 5
@@ -54,8 +59,13 @@ def test_missing_samples_skip_the_update(oscillator_me, rng):
 
 def test_settings_are_checked_together(oscillator_me):
     with pytest.raises(ParameterError) as info:
-        FMUFilter(oscillator_me, measured={"osc.positon": 0.0}, estimate=[EstimatedParameter("osc.enabled", 0.1)], step=0.05,
-                  initial_std={"osc.z": 1.0})
+        FMUFilter(
+            oscillator_me,
+            measured={"osc.positon": 0.0},
+            estimate=[EstimatedParameter("osc.enabled", 0.1)],
+            step=0.05,
+            initial_std={"osc.z": 1.0},
+        )
     message = str(info.value)
     assert "unknown measured output 'osc.positon'" in message
     assert "measurement noise of `osc.positon` must be a finite number > 0" in message

@@ -42,8 +42,26 @@ def test_validate_sets_the_exit_status(oscillator_fmu, fmu_dir, capsys):
 
 def test_simulate_writes_csv_and_netcdf(array_fmu, tmp_path):
     csv = tmp_path / "result.csv"
-    assert run(["fmu", "simulate", str(array_fmu), "--stop-time", "1", "--step", "0.5", "--set", "gains=[2,2,2]", "--input", "u=1",
-                "-o", str(csv)]) == 0
+    assert (
+        run(
+            [
+                "fmu",
+                "simulate",
+                str(array_fmu),
+                "--stop-time",
+                "1",
+                "--step",
+                "0.5",
+                "--set",
+                "gains=[2,2,2]",
+                "--input",
+                "u=1",
+                "-o",
+                str(csv),
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(csv, index_col="time")
     assert list(table.index) == [0.0, 0.5, 1.0]
     assert table["pt_array.y[0]"].iloc[0] == 2.0  # y = gains * x, x(0) = 1

@@ -72,8 +72,18 @@ def test_array_description(array_fmu):
     assert description.variable("flag").start is True
 
 
-@pytest.mark.parametrize(("fmu_unit", "pint_syntax"), [("N.m", "N*m"), ("kg.m2", "kg*m^2"), ("rad/s2", "rad/s^2"), ("Ohm", "ohm"),
-                                                       ("W/(m2.K)", "W/(m^2*K)"), ("", "1"), ("-", "1")])
+@pytest.mark.parametrize(
+    ("fmu_unit", "pint_syntax"),
+    [
+        ("N.m", "N*m"),
+        ("kg.m2", "kg*m^2"),
+        ("rad/s2", "rad/s^2"),
+        ("Ohm", "ohm"),
+        ("W/(m2.K)", "W/(m^2*K)"),
+        ("", "1"),
+        ("-", "1"),
+    ],
+)
 def test_modelica_units_translate_to_pint(fmu_unit, pint_syntax):
     assert pint_unit(fmu_unit) == pint_syntax
 

@@ -114,7 +114,9 @@ def test_fmu_sees_the_grid_and_never_a_step_past_stop(oscillator):
 
 def test_fixed_step_fmu_is_refused_before_starting(fixed_step_fmu):
     with FMUComponent(fixed_step_fmu, "fixed") as component:
-        with pytest.raises(ConfigError, match=r"'fixed' cannot handle a variable communication step size(?s:.*)last step is shorter"):
+        with pytest.raises(
+            ConfigError, match=r"'fixed' cannot handle a variable communication step size(?s:.*)last step is shorter"
+        ):
             component.simulate(1.0, 0.3)
         assert component.mode == "instantiated"  # refused before initialization
         assert component.simulate(1.0, 0.25)["step_count"].values[-1] == 4
@@ -178,14 +180,19 @@ def test_gauss_seidel_and_jacobi_both_converge_to_the_coupled_solution(oscillato
 
 def test_algebraic_loop_is_reported_with_its_signals(oscillator_fmu):
     with FMUComponent(oscillator_fmu, "a") as a, FMUComponent(oscillator_fmu, "b") as b:
-        with pytest.raises(ModelStructureError, match=r"algebraic loop between participants: (a|b)\.force_out -> (a|b)\.force_out"):
+        with pytest.raises(
+            ModelStructureError, match=r"algebraic loop between participants: (a|b)\.force_out -> (a|b)\.force_out"
+        ):
             CoSimulation([a, b], [("a.force_out", "b.force"), ("b.force_out", "a.force")])
 
 
 def test_structure_errors_are_listed_together(oscillator):
     with pytest.raises(ModelStructureError) as info:
-        CoSimulation([oscillator, Spring("spring")], [("osc.positon", "spring.position"), ("spring.force", "osc.forc")],
-                     inputs=["spring.position"])
+        CoSimulation(
+            [oscillator, Spring("spring")],
+            [("osc.positon", "spring.position"), ("spring.force", "osc.forc")],
+            inputs=["spring.position"],
+        )
     message = str(info.value)
     assert "unknown output 'positon' of participant 'osc'. Did you mean 'position'?" in message
     assert "unknown input 'forc' of participant 'osc'. Did you mean 'force'?" in message
@@ -231,7 +238,9 @@ def test_nonfinite_outputs_raise_or_are_flagged(oscillator_fmu):
         simulation = CoSimulation([fmu, Lag("lag", nan_after=0.35)], [("osc.position", "lag.u")])
         with pytest.raises(FMUError, match=r"outputs \['lag.y'\] are not finite at t = 0.4 s"):
             simulation.simulate(1.0, 0.1)
-        flagged = CoSimulation([fmu, Lag("lag", nan_after=0.35)], [("osc.position", "lag.u")], on_nonfinite="flag").simulate(1.0, 0.1)
+        flagged = CoSimulation([fmu, Lag("lag", nan_after=0.35)], [("osc.position", "lag.u")], on_nonfinite="flag").simulate(
+            1.0, 0.1
+        )
         assert flagged.attrs["nonfinite_outputs"] == "lag.y"
         assert flagged.attrs["nonfinite_time"] == pytest.approx(0.4)
 

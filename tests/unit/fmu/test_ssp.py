@@ -27,7 +27,8 @@ SSD = """<?xml version="1.0" encoding="UTF-8"?>
           <ssd:Connector name="p" kind="output"><ssc:Real/></ssd:Connector>
         </ssd:Connectors>
         <ssd:Elements>
-          <ssd:Component name="osc" type="application/x-fmu-sharedlibrary" source="resources/osc.fmu" implementation="ModelExchange">
+          <ssd:Component name="osc" type="application/x-fmu-sharedlibrary" source="resources/osc.fmu"
+            implementation="ModelExchange">
             <ssd:Connectors>
               <ssd:Connector name="force" kind="input"><ssc:Real unit="N"/></ssd:Connector>
               <ssd:Connector name="position" kind="output"><ssc:Real unit="m"/></ssd:Connector>
@@ -90,8 +91,10 @@ def test_bound_parameters_reach_the_fmu_with_unit_conversion(ssp_dir):
 
 
 def test_transformations_are_refused_unless_not_strict(ssp_dir):
-    extra = ('<ssd:Connection startElement="inner" startConnector="p" endConnector="pos">'
-             '<ssc:LinearTransformation factor="2" offset="0"/></ssd:Connection>')
+    extra = (
+        '<ssd:Connection startElement="inner" startConnector="p" endConnector="pos">'
+        '<ssc:LinearTransformation factor="2" offset="0"/></ssd:Connection>'
+    )
     directory = ssp_dir(extra)
     assert "LinearTransformation" in read_ssd(directory).unsupported[0]
     with pytest.raises(ConfigError, match=r"constructs this reader does not apply(?s:.*)LinearTransformation"):
@@ -102,8 +105,10 @@ def test_transformations_are_refused_unless_not_strict(ssp_dir):
 def test_a_net_with_two_drivers_is_an_error(ssp_dir):
     directory = ssp_dir('<ssd:Connection startElement="osc2" startConnector="position" endConnector="pos"/>')
     ssd = directory / "SystemStructure.ssd"
-    second = ('<ssd:Component name="osc2" type="application/x-fmu-sharedlibrary" source="resources/osc.fmu"><ssd:Connectors>'
-              '<ssd:Connector name="position" kind="output"><ssc:Real/></ssd:Connector></ssd:Connectors></ssd:Component>')
+    second = (
+        '<ssd:Component name="osc2" type="application/x-fmu-sharedlibrary" source="resources/osc.fmu"><ssd:Connectors>'
+        '<ssd:Connector name="position" kind="output"><ssc:Real/></ssd:Connector></ssd:Connectors></ssd:Component>'
+    )
     ssd.write_text(ssd.read_text().replace("<ssd:Elements>", "<ssd:Elements>" + second, 1), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"signals (osc|osc2)\.position, (osc|osc2)\.position are connected to each other"):
         read_ssd(directory)

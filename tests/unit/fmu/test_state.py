@@ -56,7 +56,9 @@ def test_rejected_bytes_are_an_error_not_a_crash(oscillator_fmu):
         fmu.initialize(0.0)
         good = save_state(fmu)
         # the FMU checks a magic number in its bytes and returns fmi2Error for anything else
-        broken = SavedState(b"\0" * len(good.data), good.time, good.model_name, good.guid, good.fmu_sha256, good.interface, good.fmi_version)
+        broken = SavedState(
+            b"\0" * len(good.data), good.time, good.model_name, good.guid, good.fmu_sha256, good.interface, good.fmi_version
+        )
         with pytest.raises(FMUError, match=r"could not be restored; its state is not portable"):
             restore_state(fmu, broken)
 
