@@ -30,6 +30,9 @@ class State:
     nonnegative : bool
         True when the state is physically non-negative (damage, wear). Estimators then carry it in a
         transformed (log) space instead of clipping it inside the model.
+    angle : bool
+        True for an angle defined modulo 2π (shaft angle, electrical angle) [rad]. Estimators then
+        average it circularly, wrap its residuals and keep it in (-π, π].
     """
 
     name: str
@@ -37,6 +40,7 @@ class State:
     description: str
     start: float = 0.0
     nonnegative: bool = False
+    angle: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,11 +55,15 @@ class Input:
 
 @dataclass(frozen=True)
 class Output:
-    """An output signal computed by the component's ``output`` kernel."""
+    """An output signal computed by the component's ``output`` kernel.
+
+    ``angle`` marks an angle defined modulo 2π [rad]: estimators wrap its innovations into (-π, π].
+    """
 
     name: str
     unit: str
     description: str
+    angle: bool = False
 
 
 @dataclass(frozen=True)

@@ -670,7 +670,7 @@ class KalmanFilter:
         if tuple(state.names) != self.names:
             raise ParameterError(f"`state` belongs to a filter over {list(state.names)}, not {list(self.names)}.")
         if times[0] < state.time:
-            raise ParameterError(f"`times` must start at or after the state's time {state.time!r} s; got {times[0]!r} s.")
+            raise ParameterError(f"`times` must start at or after the state's time {float(state.time)!r} s; got {float(times[0])!r} s.")
         freeze = np.zeros(n, dtype=np.bool_) if freeze_parameters is None else np.asarray(freeze_parameters, dtype=np.bool_)
         if freeze.shape != (n,):
             raise ShapeError(f"`freeze_parameters` must have shape ({n},); got {freeze.shape}.")

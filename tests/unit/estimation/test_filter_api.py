@@ -1,0 +1,205 @@
+"""Set-up checks, data handling, model checks (hard case 6), excitation freezing and the result layout."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from physics_twin.errors import EstimationError, ModelStructureError, ParameterError, ShapeError
+from physics_twin.estimation import (
+    ConditioningWarning,
+    EstimatedParameter,
+    ExtendedKalmanFilter,
+    FilterState,
+    Sensor,
+    UnscentedKalmanFilter,
+    create_filter,
+)
+
+from .conftest import Damage, FirstOrderLag, Kinematics, NoisyInside, RandomWalk, SmallMotor
+
+
+def test_a_model_with_noise_inside_is_rejected():
+    # Hard case 6: rhs draws a random number, so two calls with the same (t, x, u, p) differ.
+    with pytest.raises(ModelStructureError, match=r"`rhs` kernel returned different results for the same \(t, x, u, p\).*"
+                                                  r"declare it as process noise \(Q, `process_noise`"):
+        create_filter("sr-ukf", NoisyInside().model(), measured={"x": 0.1})
+
+
+@pytest.mark.parametrize("kind", ["sr-ukf", "ukf", "ekf"])
+def test_nonnegative_damage_comes_from_the_transform(kind, rng):
+    # Hard case 6, second half: the damage D of the model is declared non-negative and carried as log D, so its
+    # estimate and quantiles stay > 0 although the readings (D ≈ 0.02 with noise 0.05) are often negative and the
+    # model has no abs(): rhs is D' = r D.
+    model = Damage().model()
+    flt = create_filter(kind, model, measured={"damage": 0.05}, initial_std={"damage": 0.01}, process_noise={"damage": 0.002},
+                        estimate=[EstimatedParameter("growth_rate", 0.005, 0.0)])
+    times = np.arange(200.0)
+    readings = 0.02 * np.exp(0.01 * times) + 0.05 * rng.normal(size=200)
+    assert np.sum(readings < 0) > 20
+    result, _ = flt.run(times, None, readings[:, None])
+    for name in ("damage", "damage_p05", "damage_p95", "growth_rate"):
+        assert np.all(np.isfinite(result[name].values)) and np.all(result[name].values > 0)
+    assert flt._transforms[0] == 1  # log
+
+
+def test_excitation_freezes_unexcited_parameters(motor_data):
+    # The friction is only visible through the speed; with zero voltage for the first 0.5 s the motor stands still,
+    # nothing in the data is sensitive to the friction, and its update must freeze: the estimate holds exactly. Once
+    # the voltage excites the motor the windowed information passes the threshold and the estimate moves.
+    model, times, inputs, measurements, _ = motor_data
+    inputs = inputs.copy()
+    inputs[:500, 0] = 0.0
+    measurements = measurements.copy()
+    measurements[:500] = np.random.default_rng(3).normal(size=(500, 2)) * [0.05, 0.5]
+    options = dict(measured={"current": 0.05, "shaft_speed": 0.5}, initial_std={"current": 0.1, "shaft_speed": 1.0},
+                   process_noise={"current": 0.1, "shaft_speed": 1.0}, max_step=1e-3,
+                   estimate=[EstimatedParameter("viscous_friction", 1e-4, 1e-6)])
+    flt = create_filter("sr-ukf", model, excitation_threshold=0.05, excitation_window=0.05, **options)
+    result, _ = flt.run(times[:1000], inputs[:1000], measurements[:1000])
+    frozen = result["viscous_friction_frozen"].values.astype(bool)
+    friction = result["viscous_friction"].values
+    assert frozen[10:500].all()
+    assert np.ptp(friction[10:500]) < 1e-12 * friction[10]  # only the rounding of the sigma-point mean
+    assert not frozen[700:].any()
+    assert abs(friction[-1] - 1e-4) > 1e-6
+    assert result["viscous_friction_excitation"].values[999] > 0.05
+    free, _ = create_filter("sr-ukf", model, **options).run(times[:1000], inputs[:1000], measurements[:1000])
+    assert np.ptp(free["viscous_friction"].values[10:500]) > 0.0
+
+
+def test_freeze_mask_holds_every_parameter(motor_data):
+    model, times, inputs, measurements, _ = motor_data
+    flt = create_filter("ukf", model, measured={"current": 0.05, "shaft_speed": 0.5}, initial_std={"current": 0.1, "shaft_speed": 1.0},
+                        process_noise={"current": 0.1, "shaft_speed": 1.0}, max_step=1e-3,
+                        estimate=[EstimatedParameter("resistance", 0.3), EstimatedParameter("viscous_friction", 1e-4)])
+    freeze = np.zeros(300, bool)
+    freeze[100:200] = True
+    result, _ = flt.run(times[:300], inputs[:300], measurements[:300], freeze_parameters=freeze)
+    for name in ("resistance", "viscous_friction"):
+        assert np.ptp(result[name].values[99:200]) < 1e-12 * result[name].values[99]
+        assert np.array_equal(result[f"{name}_frozen"].values.astype(bool), freeze)
+        # with a zero gain row the variance must not shrink (no random walk here: it stays)
+        assert np.ptp(result[f"{name}_std"].values[99:200]) < 1e-12 * result[f"{name}_std"].values[99]
+
+
+def test_batches_continue_through_the_filter_state(motor_data):
+    model, times, inputs, measurements, _ = motor_data
+    flt = UnscentedKalmanFilter(model, measured={"current": 0.05, "shaft_speed": 0.5}, initial_std={"current": 0.1, "shaft_speed": 1.0},
+                                process_noise={"current": 0.1, "shaft_speed": 1.0}, max_step=1e-3,
+                                estimate=[EstimatedParameter("resistance", 0.3, 0.01)])
+    whole, _ = flt.run(times[:300], inputs[:300], measurements[:300])
+    first, state = flt.run(times[:120], inputs[:120], measurements[:120])
+    state = FilterState.from_dict(state.to_dict())
+    second, _ = flt.run(times[120:300], inputs[120:300], measurements[120:300], state=state)
+    np.testing.assert_allclose(second["mean_transformed"].values, whole["mean_transformed"].values[120:], rtol=0, atol=1e-12)
+
+
+def test_gating_counts_outliers_and_gives_way_to_a_persistent_jump():
+    # NIS with one channel is chi-square(1); its 0.999 quantile is 10.83. A single 10 σ reading is rejected and counted;
+    # a jump that persists is rejected gate_patience = 3 times, then a reading is accepted (and so on, three rejected,
+    # one accepted, while the estimate catches up).
+    model = RandomWalk().model()
+    flt = create_filter("sr-ukf", model, measured={"first": 0.1}, initial_std={"x": 0.1}, process_noise={"x": 0.01}, gate_probability=0.999)
+    readings = np.zeros(300)
+    readings[10] = 5.0
+    readings[20:] = 5.0
+    result, _ = flt.run(np.arange(300.0), None, readings[:, None])
+    gated = np.flatnonzero(result["gated"].values).tolist()
+    assert gated[:4] == [10, 20, 21, 22] and 23 not in gated
+    assert result.attrs["samples_gated"] == len(gated)
+    assert result["x"].values[-1] == pytest.approx(5.0, abs=0.1)
+
+
+def test_result_layout_units_and_consistency(motor_data):
+    model, times, inputs, measurements, _ = motor_data
+    flt = create_filter("sr-ukf", model, measured={"current": 0.05, "shaft_speed": 0.5}, initial_std={"current": 0.1, "shaft_speed": 1.0},
+                        process_noise={"current": 0.1, "shaft_speed": 1.0}, max_step=1e-3,
+                        estimate=[EstimatedParameter("resistance", 0.3, 0.01)])
+    result, _ = flt.run(times[:500], inputs[:500], measurements[:500])
+    assert result["current"].attrs["units"] == "A"
+    assert result["resistance_p05"].attrs["units"] == "ohm"
+    assert np.all(result["resistance_p05"].values < result["resistance"].values)
+    assert result["shaft_speed_innovation"].attrs["units"] == "rad/s"
+    assert result["covariance"].dims == ("time", "augmented", "augmented_")
+    assert set(result.attrs) >= {"nis_mean", "nis_band_lower", "nis_band_upper", "samples_gated", "gaps_flagged", "covariance_condition_max"}
+    assert result.attrs["nis_band_lower"] < result.attrs["nis_expected"] == 2.0 < result.attrs["nis_band_upper"]
+    assert np.all(result["covariance_condition"].values >= 1.0)
+
+
+def test_set_up_problems_are_listed_together():
+    model = SmallMotor().model()
+    expected = (r"(?s)cannot set up the filter on model 'SmallMotor':"
+                r".*unknown measured output in `measured` 'curent'.*Did you mean 'current'"
+                r".*measurement noise of `shaft_speed` must be a finite number > 0 \[rad/s\]; got -1"
+                r".*unknown parameter 'resistence'.*Did you mean 'resistance'"
+                r".*`max_step` must be a finite number > 0 \[s\]; got 0"
+                r".*`gate_patience` must be an integer >= 1; got 0"
+                r".*`integrator` must be one of \['RK4', 'ROS2'\]; got 'Euler'")
+    with pytest.raises(ParameterError, match=expected):
+        create_filter("sr-ukf", model, measured={"curent": 0.1, "shaft_speed": -1.0}, estimate=[EstimatedParameter("resistence", 0.1)],
+                      max_step=0, gate_patience=0, integrator="Euler")
+
+
+def test_other_set_up_errors():
+    model = Kinematics().model()
+    with pytest.raises(ParameterError, match=r"give either `measured` \(with `relative_noise`\) or `sensors`, not both"):
+        create_filter("ukf", model, measured={"position": 1.0}, sensors=[Sensor("a", {"position": 1.0})])
+    with pytest.raises(ParameterError, match=r"sensor name 'a' is used twice"):
+        create_filter("ukf", model, sensors=[Sensor("a", {"position": 1.0}), Sensor("a", {"velocity": 1.0})])
+    with pytest.raises(ParameterError, match=r"`kind` must be one of \['sr-ukf', 'ukf', 'ekf'\]; got 'pf'"):
+        create_filter("pf", model, measured={"position": 1.0})
+    with pytest.raises(TypeError, match=r"unknown keyword argument\(s\) \['measurement'\]"):
+        create_filter("ukf", model, measurement={"position": 1.0})
+    with pytest.raises(ParameterError, match=r"`alpha` must be > 0 with alpha² \(n \+ kappa\) > 0 \(n = 3\); got alpha 0.0"):
+        UnscentedKalmanFilter(model, measured={"position": 1.0}, alpha=0.0)
+    with pytest.raises(ParameterError, match=r"`rhs_jacobian` must return the flattened row-major matrix of shape \(9,\); got \(3,\)"):
+        ExtendedKalmanFilter(model, measured={"position": 1.0}, rhs_jacobian=model.rhs)
+    with pytest.raises(ParameterError, match=r"`excitation_threshold` must be a finite number > 0 or None; got -1"):
+        create_filter("ukf", model, measured={"position": 1.0}, excitation_threshold=-1)
+
+
+def test_run_input_errors():
+    model = FirstOrderLag().model()
+    flt = create_filter("sr-ukf", model, measured={"y": 0.1})
+    with pytest.raises(ParameterError, match=r"`times` must be finite and non-decreasing"):
+        flt.run([0.0, 2.0, 1.0], None, np.zeros((3, 1)))
+    with pytest.raises(ShapeError, match=r"`inputs` must have shape \(2, 1\) \(inputs \['u'\]\); got \(2, 2\)"):
+        flt.run([0.0, 1.0], np.zeros((2, 2)), np.zeros((2, 1)))
+    with pytest.raises(ParameterError, match=r"`measurements` must be finite or NaN \(missing\); got infinite values"):
+        flt.run([0.0, 1.0], None, [[0.0], [math.inf]])
+    with pytest.raises(ShapeError, match=r"`freeze_parameters` must have shape \(2,\); got \(3,\)"):
+        flt.run([0.0, 1.0], None, np.zeros((2, 1)), freeze_parameters=np.zeros(3, bool))
+    other = FilterState(0.0, np.zeros(2), np.eye(2), ("a", "b"), np.zeros(1))
+    with pytest.raises(ParameterError, match=r"`state` belongs to a filter over \['a', 'b'\], not \['y'\]"):
+        flt.run([0.0], None, [[0.0]], state=other)
+    with pytest.raises(ParameterError, match=r"`times` must start at or after the state's time 5.0 s; got 0.0 s"):
+        flt.run([0.0], None, [[0.0]], state=flt.initial_state(5.0))
+
+
+def test_divergence_stops_with_the_sample():
+    # The lag with a time constant of 1e-3 s integrated in 1 s steps: RK4's amplification 1 + z + z²/2 + z³/6 + z⁴/24
+    # at z = -1000 is ~4e10 per step, so without measurements the prediction overflows within ~10 steps.
+    model = FirstOrderLag(time_constant=1e-3).model()
+    flt = create_filter("sr-ukf", model, measured={"y": 0.1}, max_step=1.0, initial_std={"y": 1.0})
+    readings = np.full((40, 1), np.nan)
+    with pytest.raises(EstimationError, match=r"filter stopped at sample \d+ \(t = \d+ s\): a sigma point or its prediction became non-finite"):
+        flt.run(np.arange(40.0), np.ones((40, 1)), readings)
+
+
+def test_merge_streams_rejects_repeated_times():
+    flt = create_filter("sr-ukf", Kinematics().model(), sensors=[Sensor("encoder", {"position": 1e-3})])
+    with pytest.raises(ParameterError, match=r"sensor 'encoder' reports twice at the same time"):
+        flt.merge_streams({"encoder": ([0.0, 0.0], [1.0, 2.0])})
+
+
+def test_condition_warning_can_be_switched_off():
+    model = RandomWalk().model()
+    flt = create_filter("sr-ukf", model, measured={"first": 1.0}, initial_std={"x": 1.0}, condition_warning=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConditioningWarning)
+        result, _ = flt.run([0.0], None, [[0.0]])
+    assert result.attrs["covariance_condition_max"] == 1.0
