@@ -750,16 +750,7 @@ class FMUComponent:
 
     def feedthrough_matrix(self) -> np.ndarray:
         """Boolean (n_outputs, n_inputs): True where an output depends directly on an input (from ModelStructure)."""
-        inputs = self.input_names
-        matrix = np.zeros((len(self.OUTPUTS), len(inputs)), dtype=bool)
-        for row, output in enumerate(self.OUTPUTS):
-            dependencies = self.description.output_dependencies.get(output.name)
-            if dependencies is None:
-                matrix[row, :] = True
-            else:
-                for name in dependencies:
-                    matrix[row, inputs.index(name)] = True
-        return matrix
+        return self.description.feedthrough_matrix()
 
     def simulate(
         self,

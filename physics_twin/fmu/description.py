@@ -179,6 +179,23 @@ class FMUDescription:
         """Variables with the given causality, in declaration order."""
         return tuple(v for v in self.variables if v.causality == causality)
 
+    def feedthrough_matrix(self) -> np.ndarray:
+        """Boolean (n_outputs, n_inputs): True where an output depends directly on an input (ModelStructure).
+
+        An output whose dependencies are not declared is assumed to depend on every input.
+        """
+        inputs = [v.name for v in self.inputs]
+        outputs = self.outputs
+        matrix = np.zeros((len(outputs), len(inputs)), dtype=bool)
+        for row, output in enumerate(outputs):
+            dependencies = self.output_dependencies.get(output.name)
+            if dependencies is None:
+                matrix[row, :] = True
+            else:
+                for name in dependencies:
+                    matrix[row, inputs.index(name)] = True
+        return matrix
+
     @property
     def inputs(self) -> tuple[FMUVariable, ...]:
         return self.by_causality("input")

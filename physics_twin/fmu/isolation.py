@@ -313,16 +313,8 @@ class IsolatedFMU:
             raise ParameterError(str(exc)) from None
 
     def feedthrough_matrix(self) -> np.ndarray:
-        inputs = [v.name for v in self.INPUTS]
-        matrix = np.zeros((len(self.OUTPUTS), len(inputs)), dtype=bool)
-        for row, output in enumerate(self.OUTPUTS):
-            dependencies = self.description.output_dependencies.get(output.name)
-            if dependencies is None:
-                matrix[row, :] = True
-            else:
-                for name in dependencies:
-                    matrix[row, inputs.index(name)] = True
-        return matrix
+        """Boolean (n_outputs, n_inputs): True where an output depends directly on an input (from ModelStructure)."""
+        return self.description.feedthrough_matrix()
 
     # model exchange (one round trip each; isolation suits co-simulation better)
     def set_time(self, time: float) -> None:

@@ -131,7 +131,9 @@ class _Member:
         return list(np.cumsum([0] + [s.size for s in self.outputs]))
 
 
-class _CSMember(_Member):
+class _FMUMember(_Member):
+    """Signals of an FMU participant (strings are not exchanged)."""
+
     def __init__(self, fmu: Any) -> None:
         self.fmu = fmu
         self.name = fmu.name
@@ -140,14 +142,18 @@ class _CSMember(_Member):
         keep_in = [i for i, v in enumerate(fmu.INPUTS) if v.kind not in ("string", "other")]
         keep_out = [i for i, v in enumerate(fmu.OUTPUTS) if v.kind not in ("string", "other")]
         self.feedthrough = fmu.feedthrough_matrix()[np.ix_(keep_out, keep_in)]
-        self.defaults = np.concatenate(
-            [
-                np.ravel(np.asarray(v.start if v.start is not None else 0.0, dtype=float))
-                for v in fmu.INPUTS
-                if v.kind not in ("string", "other")
-            ]
-            or [np.empty(0)]
-        )
+        starts = [
+            np.ravel(np.asarray(v.start if v.start is not None else 0.0, dtype=float))
+            for v in fmu.INPUTS
+            if v.kind not in ("string", "other")
+        ]
+        self.defaults = np.concatenate(starts or [np.empty(0)])
+        self.is_fmu = True
+
+
+class _CSMember(_FMUMember):
+    def __init__(self, fmu: Any) -> None:
+        super().__init__(fmu)
         self.can_rollback = fmu.capabilities.can_get_and_set_state and fmu.version >= 2
         self.variable_step = fmu.capabilities.can_handle_variable_step
 
@@ -166,25 +172,10 @@ class _NativeMember(_Member):
         self.is_fmu = False
 
 
-class _MEMember(_Member):
+class _MEMember(_FMUMember):
     def __init__(self, fmu: Any) -> None:
-        self.fmu = fmu
-        self.name = fmu.name
-        self.inputs = _signals_of(fmu.INPUTS)
-        self.outputs = _signals_of(fmu.OUTPUTS)
-        keep_in = [i for i, v in enumerate(fmu.INPUTS) if v.kind not in ("string", "other")]
-        keep_out = [i for i, v in enumerate(fmu.OUTPUTS) if v.kind not in ("string", "other")]
-        self.feedthrough = fmu.feedthrough_matrix()[np.ix_(keep_out, keep_in)]
+        super().__init__(fmu)
         self.n_states = fmu.n_states
-        self.defaults = np.concatenate(
-            [
-                np.ravel(np.asarray(v.start if v.start is not None else 0.0, dtype=float))
-                for v in fmu.INPUTS
-                if v.kind not in ("string", "other")
-            ]
-            or [np.empty(0)]
-        )
-        self.is_fmu = True
         self.has_indicators = fmu.description.number_of_event_indicators > 0
 
 
