@@ -16,6 +16,7 @@ from physics_twin.components.pipe_loop import PipeLoop
 from physics_twin.components.registry import COMPONENTS, component_class, list_components
 from physics_twin.components.rolling_bearing import RollingBearing
 from physics_twin.components.sources import SpeedProfile, VoltageSource
+from physics_twin.components.spindle import Spindle
 from physics_twin.components.thermal_network import MotorThermalNetwork
 from physics_twin.components.wearing_centrifugal_pump import WearingCentrifugalPump
 
@@ -39,6 +40,7 @@ __all__ = [
     "QuadraticTorqueLoad",
     "RollingBearing",
     "SpeedProfile",
+    "Spindle",
     "Tank",
     "Valve",
     "VoltageSource",

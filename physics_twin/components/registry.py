@@ -24,6 +24,7 @@ from physics_twin.components.permanent_magnet_synchronous_motor import Permanent
 from physics_twin.components.pipe_loop import PipeLoop
 from physics_twin.components.rolling_bearing import RollingBearing
 from physics_twin.components.sources import SpeedProfile, VoltageSource
+from physics_twin.components.spindle import Spindle
 from physics_twin.components.thermal_network import MotorThermalNetwork
 from physics_twin.components.wearing_centrifugal_pump import WearingCentrifugalPump
 from physics_twin.core.component import Component
@@ -50,6 +51,7 @@ COMPONENTS: dict[str, type[Component]] = {
     "QuadraticTorqueLoad": QuadraticTorqueLoad,
     "RollingBearing": RollingBearing,
     "SpeedProfile": SpeedProfile,
+    "Spindle": Spindle,
     "Tank": Tank,
     "Valve": Valve,
     "VoltageSource": VoltageSource,
