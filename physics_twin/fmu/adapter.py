@@ -623,10 +623,10 @@ class FMUComponent:
         A previously used instance is reset first (the instance is reused, never re-created). The
         start values given at construction and ``parameters`` (which win) are applied before
         initialization. ``stop_time`` [s] is passed to the FMU when given; ``tolerance`` (relative,
-        for the FMU's own solver) defaults to the DefaultExperiment's, as fmpy does.
+        for a co-simulation FMU's own solver) defaults to the DefaultExperiment's, as fmpy does.
         """
         self._require_open()
-        if tolerance is None:
+        if tolerance is None and self.interface == "CS":  # a model-exchange FMU has no solver of its own
             tolerance = self.description.default_experiment["tolerance"]
         run_values = dict(self._user_values)
         if parameters:

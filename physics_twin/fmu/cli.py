@@ -2,7 +2,8 @@
 
 :func:`add_fmu_commands` adds the ``fmu`` command with its three sub-commands to an argparse
 sub-parser collection; the project's CLI (``physics_twin/cli.py``) wires it in. Each sub-command
-sets ``func`` to a function ``(args) -> int`` returning the exit status.
+sets ``func`` (and ``handler``, the name physics_twin/cli.py dispatches on) to a function ``(args) -> int`` returning
+the exit status.
 """
 
 from __future__ import annotations
@@ -37,12 +38,12 @@ def add_fmu_commands(subparsers: Any) -> argparse.ArgumentParser:
     info.add_argument("path", type=Path, help="the .fmu file")
     info.add_argument("--all", action="store_true", help="list every variable, not only inputs, outputs and parameters")
     info.add_argument("--json", action="store_true", help="print JSON instead of text")
-    info.set_defaults(func=_info)
+    info.set_defaults(func=_info, handler=_info)
 
     validate = commands.add_parser("validate", help="check FMUs (model description, start values, platform binary)")
     validate.add_argument("paths", type=Path, nargs="+", help=".fmu files")
     validate.add_argument("--strict", action="store_true", help="fail on fmpy's warnings too")
-    validate.set_defaults(func=_validate)
+    validate.set_defaults(func=_validate, handler=_validate)
 
     simulate = commands.add_parser("simulate", help="simulate an FMU or an SSP system on a fixed communication grid")
     simulate.add_argument("path", type=Path, help="an .fmu file, or an SSP directory / SystemStructure.ssd")
@@ -58,7 +59,7 @@ def add_fmu_commands(subparsers: Any) -> argparse.ArgumentParser:
     simulate.add_argument("--timeout", type=float, default=60.0, help="with --isolate: longest wait for one call [s]")
     simulate.add_argument("--nonfinite", choices=["raise", "flag"], default="raise", help="NaN outputs: fail (default) or flag")
     simulate.add_argument("--output", "-o", type=Path, help="write the result (.nc NetCDF or .csv); default: CSV to stdout")
-    simulate.set_defaults(func=_simulate)
+    simulate.set_defaults(func=_simulate, handler=_simulate)
     return fmu
 
 
