@@ -131,6 +131,7 @@ class FilterConfig:
     gap_threshold: float = math.inf
     initial_from_measurement: dict[str, str] = field(default_factory=dict)
     onset: OnsetRule | None = None
+    kind: str = "sr-ukf"
 
 
 @dataclass(frozen=True)
@@ -390,7 +391,7 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
         r.problems.append("`measurements` must map at least one model output to a data column.")
 
     filter_raw = r.table(raw.get("filter"), "filter")
-    r.unknown_keys(filter_raw, {"integrator", "max_step", "gate_probability", "gate_patience", "gap_threshold", "initial_std", "process_noise", "estimate", "initial_from_measurement", "onset"}, "filter")
+    r.unknown_keys(filter_raw, {"kind", "integrator", "max_step", "gate_probability", "gate_patience", "gap_threshold", "initial_std", "process_noise", "estimate", "initial_from_measurement", "onset"}, "filter")
     estimates = []
     for number, spec in enumerate(filter_raw.get("estimate", [])):
         where = f"filter.estimate[{number}]"
@@ -424,6 +425,7 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
         gap_threshold=r.duration(filter_raw.get("gap_threshold"), "filter.gap_threshold", default=math.inf),
         initial_from_measurement={k: str(v) for k, v in r.table(filter_raw.get("initial_from_measurement"), "filter.initial_from_measurement").items()},
         onset=onset,
+        kind=r.text(filter_raw, "kind", "filter", default="sr-ukf", choices=("sr-ukf", "ukf", "ekf")),
     )
 
     calibration = None

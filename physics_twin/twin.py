@@ -37,7 +37,7 @@ from physics_twin.config import TwinConfig, load_config
 from physics_twin.core.system import System
 from physics_twin.core.units import converter
 from physics_twin.errors import ConfigError, DataError, ParameterError, join_problems, unknown_name_message
-from physics_twin.estimation import EstimatedParameter, UnscentedKalmanFilter
+from physics_twin.estimation import EstimatedParameter, UnscentedKalmanFilter, create_filter
 from physics_twin.estimation.ukf import consistency_summary
 from physics_twin.estimation.batch import Experiment, FitResult, fit_parameters
 from physics_twin.io import ChannelMap, SensorData, read_sensor_csv
@@ -408,8 +408,8 @@ class Twin:
             estimate.append(EstimatedParameter(spec.name, initial_std=spec.relative_std * abs(value),
                                                random_walk=spec.relative_random_walk * abs(value), transform=spec.transform, initial=value))
         relative = {m.name: m.relative_noise for m in self.config.measurements if m.relative_noise > 0}
-        return UnscentedKalmanFilter(
-            self.model, measured=noise, relative_noise=relative, estimate=estimate, initial_state=initial,
+        return create_filter(
+            settings.kind, self.model, measured=noise, relative_noise=relative, estimate=estimate, initial_state=initial,
             initial_std=settings.initial_std, process_noise=settings.process_noise, parameters=overrides,
             integrator=settings.integrator, max_step=settings.max_step, gate_probability=settings.gate_probability,
             gate_patience=settings.gate_patience,

@@ -47,7 +47,7 @@ import math
 import numpy as np
 
 from physics_twin.core._jit import KERNEL, jit, types
-from physics_twin.core.integrators import integrate
+from physics_twin.core.integrators import _ros2_step as ros2_step
 from physics_twin.estimation._kernels import (
     LOG,
     LOGIT,
@@ -218,41 +218,18 @@ def decode_into(z, n_states, p_base, parameter_index, transforms, lower, upper, 
 
 
 @jit
-def advance(rhs, t, x, u, p, dt, max_step, method, stage):
-    """Advance ``x`` in place by ``dt`` [s] in equal sub-steps no longer than ``max_step`` (RK4 or ROS2).
+def substeps(dt, max_step):
+    """Number of equal sub-steps no longer than ``max_step`` (rounding of sample times forgiven: 1e-9 relative).
 
-    The RK4 arithmetic is that of :func:`physics_twin.core.integrators.integrate`, written without
-    temporaries; ROS2 calls it.
+    Times such as ``k * 1e-3`` carry rounding of ~1e-15 s, so an interval meant to be one ``max_step`` long can come
+    out a hair longer; it must not take two sub-steps.
     """
-    if dt <= 0.0 or x.shape[0] == 0:
-        return
-    if method != 0:
-        result = integrate(rhs, t, x, u, p, dt, max_step, method)
-        for i in range(x.shape[0]):
-            x[i] = result[i]
-        return
-    n = x.shape[0]
-    steps = max(1, int(math.ceil(dt / max_step - 1e-12)))
-    h = dt / steps
-    for s in range(steps):
-        tk = t + s * h
-        k1 = rhs(tk, x, u, p)
-        for i in range(n):
-            stage[i] = x[i] + 0.5 * h * k1[i]
-        k2 = rhs(tk + 0.5 * h, stage, u, p)
-        for i in range(n):
-            stage[i] = x[i] + 0.5 * h * k2[i]
-        k3 = rhs(tk + 0.5 * h, stage, u, p)
-        for i in range(n):
-            stage[i] = x[i] + h * k3[i]
-        k4 = rhs(tk + h, stage, u, p)
-        for i in range(n):
-            x[i] = x[i] + (h / 6.0) * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
+    return max(1, int(math.ceil(dt / max_step * (1.0 - 1e-9))))
 
 
 @jit
 def advance_with_sensitivity(rhs, jacobian, t, x, u, p, dt, max_step, stage, phi):
-    """RK4 as :func:`advance` plus the exact derivative ``phi`` = d x(t + dt) / d x(t) of the RK4 map.
+    """RK4 steps (as in :func:`propagate_points`) plus the exact derivative ``phi`` = d x(t + dt) / d x(t) of the RK4 map.
 
     ``jacobian(t, x, u, p)`` returns ∂f/∂x flattened row-major. For one step,
     ``K1 = J(x)``, ``K2 = J(x2) (I + h/2 K1)``, ``K3 = J(x3) (I + h/2 K2)``, ``K4 = J(x4) (I + h K3)``,
@@ -264,7 +241,7 @@ def advance_with_sensitivity(rhs, jacobian, t, x, u, p, dt, max_step, stage, phi
             phi[i, j] = 1.0 if i == j else 0.0
     if dt <= 0.0 or n == 0:
         return
-    steps = max(1, int(math.ceil(dt / max_step - 1e-12)))
+    steps = substeps(dt, max_step)
     h = dt / steps
     k_all = np.empty((4, n, n))
     step = np.empty((n, n))
@@ -316,25 +293,66 @@ def advance_with_sensitivity(rhs, jacobian, t, x, u, p, dt, max_step, stage, phi
 
 
 @jit
-def propagate_point(rhs, t, point, u, dt, n_states, p_base, parameter_index, transforms, lower, upper,
-                    max_step, method, x, p, stage, out):
-    """The augmented ``point`` moved forward by ``dt``: decode, integrate the states, encode (into ``out``)."""
-    decode_into(point, n_states, p_base, parameter_index, transforms, lower, upper, x, p)
-    advance(rhs, t, x, u, p, dt, max_step, method, stage)
-    for i in range(point.shape[0]):
-        out[i] = point[i]
-    for i in range(n_states):
-        out[i] = to_transformed(x[i], transforms[i], lower[i], upper[i])
+def propagate_points(rhs, t, points, first, count, u, dt, n_states, p_base, parameter_index, transforms, lower, upper,
+                     max_step, method, x, p, stage, out):
+    """Rows ``first .. first + count - 1`` of ``points`` moved forward by ``dt`` [s] into the same rows of ``out``.
+
+    Each augmented point is decoded (physical states, full parameter vector), its states integrated in equal
+    sub-steps no longer than ``max_step`` with the input ``u`` held (RK4 with the arithmetic of
+    :func:`physics_twin.core.integrators.integrate`, written without temporaries, or ROS2), and encoded again.
+    One call handles all sigma points: compiled helpers are not inlined into one another, so the hot loop lives here.
+    """
+    nz = points.shape[1]
+    steps = substeps(dt, max_step) if dt > 0.0 else 0
+    h = dt / steps if steps > 0 else 0.0
+    for i in range(first, first + count):
+        for r in range(n_states):
+            x[r] = to_physical(points[i, r], transforms[r], lower[r], upper[r])
+        for j in range(p_base.shape[0]):
+            p[j] = p_base[j]
+        for j in range(parameter_index.shape[0]):
+            k = n_states + j
+            p[parameter_index[j]] = to_physical(points[i, k], transforms[k], lower[k], upper[k])
+        for s in range(steps):
+            tk = t + s * h
+            if method != 0:
+                result = ros2_step(rhs, tk, x, u, p, h)
+                for r in range(n_states):
+                    x[r] = result[r]
+                continue
+            k1 = rhs(tk, x, u, p)
+            for r in range(n_states):
+                stage[r] = x[r] + 0.5 * h * k1[r]
+            k2 = rhs(tk + 0.5 * h, stage, u, p)
+            for r in range(n_states):
+                stage[r] = x[r] + 0.5 * h * k2[r]
+            k3 = rhs(tk + 0.5 * h, stage, u, p)
+            for r in range(n_states):
+                stage[r] = x[r] + h * k3[r]
+            k4 = rhs(tk + h, stage, u, p)
+            for r in range(n_states):
+                x[r] = x[r] + (h / 6.0) * (k1[r] + 2.0 * k2[r] + 2.0 * k3[r] + k4[r])
+        for r in range(n_states, nz):
+            out[i, r] = points[i, r]
+        for r in range(n_states):
+            out[i, r] = to_transformed(x[r], transforms[r], lower[r], upper[r])
 
 
 @jit
-def measure_point(output, t, point, u, channels, count, output_index, n_states, p_base, parameter_index,
-                  transforms, lower, upper, x, p, out):
-    """Predicted values of measured channels ``channels[:count]`` at the augmented ``point`` (into ``out``)."""
-    decode_into(point, n_states, p_base, parameter_index, transforms, lower, upper, x, p)
-    y = output(t, x, u, p)
-    for a in range(count):
-        out[a] = y[output_index[channels[a]]]
+def measure_points(output, t, points, first, count, u, channels, size, output_index, n_states, p_base, parameter_index,
+                   transforms, lower, upper, x, p, out):
+    """Predicted values of the measured channels ``channels[:size]`` at rows ``first ..`` of ``points`` (into ``out``)."""
+    for i in range(first, first + count):
+        for r in range(n_states):
+            x[r] = to_physical(points[i, r], transforms[r], lower[r], upper[r])
+        for j in range(p_base.shape[0]):
+            p[j] = p_base[j]
+        for j in range(parameter_index.shape[0]):
+            k = n_states + j
+            p[parameter_index[j]] = to_physical(points[i, k], transforms[k], lower[k], upper[k])
+        y = output(t, x, u, p)
+        for a in range(size):
+            out[i, a] = y[output_index[channels[a]]]
 
 
 # -- sigma-point helpers -----------------------------------------------------------------------------
@@ -400,6 +418,8 @@ def finite_rows(values, rows, columns):
 @jit
 def rebuild_factor(factor, covariance):
     """``factor`` from ``covariance`` (with jitter when rounding cost definiteness); False when impossible."""
+    if cholesky_into(covariance, covariance.shape[0], factor):
+        return True
     new, ok = robust_cholesky(covariance)
     if not ok:
         return False
@@ -426,7 +446,7 @@ def square_root_covariance(factor, out):
 @jit
 def unscented_predict(rhs, t, dt, u, z, cov, factor, square_root, wm, wc, spread, q_rate, angles, n_states, p_base,
                       parameter_index, transforms, lower, upper, max_step, method, x, p, stage, sig, prop, dev,
-                      tri_in, tri_work, vector):
+                      tri_in, tri_work, vector, saved):
     """Sigma points of the posterior through the model; new mean and covariance (or factor)."""
     nz = z.shape[0]
     n_sigma = 2 * nz + 1
@@ -434,9 +454,8 @@ def unscented_predict(rhs, t, dt, u, z, cov, factor, square_root, wm, wc, spread
         if not rebuild_factor(factor, cov):
             return NOT_POSITIVE_DEFINITE
     draw_sigma_points(z, factor, spread, sig)
-    for i in range(n_sigma):
-        propagate_point(rhs, t, sig[i], u, dt, n_states, p_base, parameter_index, transforms, lower, upper,
-                        max_step, method, x, p, stage, prop[i])
+    propagate_points(rhs, t, sig, 0, n_sigma, u, dt, n_states, p_base, parameter_index, transforms, lower, upper,
+                     max_step, method, x, p, stage, prop)
     if not finite_rows(prop, n_sigma, nz):
         return NOT_FINITE
     sigma_mean(prop, nz, wm, angles, z)
@@ -460,12 +479,12 @@ def unscented_predict(rhs, t, dt, u, z, cov, factor, square_root, wm, wc, spread
         for r in range(nz):
             tri_in[r, 2 * nz + j] = math.sqrt(q_rate[r] * dt) if r == j else 0.0
     tria(tri_in, 3 * nz, tri_work, factor)
-    return centre_update(factor, dev, wc[0], cov, vector)
+    return centre_update(factor, dev, wc[0], cov, vector, saved)
 
 
 @jit
-def centre_update(factor, dev, weight, cov, vector):
-    """Fold the centre sigma point's term ``weight * dev[0] dev[0]ᵀ`` into ``factor`` (cholupdate)."""
+def centre_update(factor, dev, weight, cov, vector, saved):
+    """Fold the centre sigma point's term ``weight * dev[0] dev[0]ᵀ`` into ``factor`` (cholupdate; ``saved`` is scratch)."""
     nz = factor.shape[0]
     if weight == 0.0:
         return OK
@@ -477,7 +496,9 @@ def centre_update(factor, dev, weight, cov, vector):
             nonzero = True
     if not nonzero:
         return OK
-    saved = factor.copy()
+    for r in range(nz):
+        for c in range(nz):
+            saved[r, c] = factor[r, c]
     sign = 1.0 if weight > 0.0 else -1.0
     if cholupdate(factor, vector, sign):
         return OK
@@ -493,9 +514,11 @@ def centre_update(factor, dev, weight, cov, vector):
 
 @jit
 def transition_jacobian(rhs, rhs_jacobian, use_analytic, t, dt, u, z, cov, angles, n_states, p_base, parameter_index,
-                        transforms, lower, upper, max_step, method, fd_step, x, p, stage, point, plus, minus, phi, phi_x,
-                        z_next):
-    """The predicted mean ``z_next`` and the Jacobian ``phi`` of the transformed discrete-time map at ``z``."""
+                        transforms, lower, upper, max_step, method, fd_step, x, p, stage, trio, moved, phi, phi_x, z_next):
+    """The predicted mean ``z_next`` and the Jacobian ``phi`` of the transformed discrete-time map at ``z``.
+
+    ``trio`` and ``moved`` are (3, nz) scratch: the centre and the two central-difference points.
+    """
     nz = z.shape[0]
     first_fd = 0
     if use_analytic and method == 0:
@@ -514,21 +537,24 @@ def transition_jacobian(rhs, rhs_jacobian, use_analytic, t, dt, u, z, cov, angle
                 phi[i, j] = slope_after * phi_x[i, j] / slopes_before[j]
         first_fd = n_states
     else:
-        propagate_point(rhs, t, z, u, dt, n_states, p_base, parameter_index, transforms, lower, upper, max_step,
-                        method, x, p, stage, z_next)
+        for r in range(nz):
+            trio[0, r] = z[r]
+        propagate_points(rhs, t, trio, 0, 1, u, dt, n_states, p_base, parameter_index, transforms, lower, upper, max_step,
+                         method, x, p, stage, moved)
+        for r in range(nz):
+            z_next[r] = moved[0, r]
     for j in range(first_fd, nz):
         scale = max(abs(z[j]), math.sqrt(max(cov[j, j], 0.0)))
         delta = fd_step * (scale if scale > 0.0 else 1.0)
         for r in range(nz):
-            point[r] = z[r]
-        point[j] = z[j] + delta
-        propagate_point(rhs, t, point, u, dt, n_states, p_base, parameter_index, transforms, lower, upper,
-                        max_step, method, x, p, stage, plus)
-        point[j] = z[j] - delta
-        propagate_point(rhs, t, point, u, dt, n_states, p_base, parameter_index, transforms, lower, upper,
-                        max_step, method, x, p, stage, minus)
+            trio[1, r] = z[r]
+            trio[2, r] = z[r]
+        trio[1, j] = z[j] + delta
+        trio[2, j] = z[j] - delta
+        propagate_points(rhs, t, trio, 1, 2, u, dt, n_states, p_base, parameter_index, transforms, lower, upper, max_step,
+                         method, x, p, stage, moved)
         for i in range(n_states):
-            d = plus[i] - minus[i]
+            d = moved[1, i] - moved[2, i]
             if angles[i] != 0:
                 d = wrap_angle(d)
             phi[i, j] = d / (2.0 * delta)
@@ -539,13 +565,11 @@ def transition_jacobian(rhs, rhs_jacobian, use_analytic, t, dt, u, z, cov, angle
 
 @jit
 def extended_predict(rhs, rhs_jacobian, use_analytic, t, dt, u, z, cov, q_rate, angles, n_states, p_base, parameter_index,
-                     transforms, lower, upper, max_step, method, fd_step, x, p, stage, point, plus, minus, phi, phi_x,
-                     z_next, work):
+                     transforms, lower, upper, max_step, method, fd_step, x, p, stage, trio, moved, phi, phi_x, z_next, work):
     """EKF prediction: ``z = F(z)``, ``P = Φ P Φᵀ + diag(q) dt``."""
     nz = z.shape[0]
     transition_jacobian(rhs, rhs_jacobian, use_analytic, t, dt, u, z, cov, angles, n_states, p_base, parameter_index,
-                        transforms, lower, upper, max_step, method, fd_step, x, p, stage, point, plus, minus, phi, phi_x,
-                        z_next)
+                        transforms, lower, upper, max_step, method, fd_step, x, p, stage, trio, moved, phi, phi_x, z_next)
     for r in range(nz):
         if not math.isfinite(z_next[r]):
             return NOT_FINITE
@@ -563,12 +587,18 @@ def extended_predict(rhs, rhs_jacobian, use_analytic, t, dt, u, z, cov, q_rate, 
 
 @jit
 def measurement_jacobian(output, output_jacobian, use_analytic, t, z, u, cov, channels, count, output_index, output_angles,
-                         n_states, p_base, parameter_index, transforms, lower, upper, fd_step, x, p, point, plus, minus,
-                         yhat, jac):
-    """Predicted channels ``yhat`` and their Jacobian ``jac`` (count × nz) with respect to the transformed ``z``."""
+                         n_states, p_base, parameter_index, transforms, lower, upper, fd_step, x, p, trio, values, yhat, jac):
+    """Predicted channels ``yhat`` and their Jacobian ``jac`` (count × nz) with respect to the transformed ``z``.
+
+    ``trio`` (3, nz) and ``values`` (3, m) are scratch: the centre and the two central-difference points.
+    """
     nz = z.shape[0]
-    measure_point(output, t, z, u, channels, count, output_index, n_states, p_base, parameter_index, transforms, lower,
-                  upper, x, p, yhat)
+    for r in range(nz):
+        trio[0, r] = z[r]
+    measure_points(output, t, trio, 0, 1, u, channels, count, output_index, n_states, p_base, parameter_index, transforms,
+                   lower, upper, x, p, values)
+    for a in range(count):
+        yhat[a] = values[0, a]
     first_fd = 0
     if use_analytic:
         decode_into(z, n_states, p_base, parameter_index, transforms, lower, upper, x, p)
@@ -582,15 +612,14 @@ def measurement_jacobian(output, output_jacobian, use_analytic, t, z, u, cov, ch
         scale = max(abs(z[j]), math.sqrt(max(cov[j, j], 0.0)))
         delta = fd_step * (scale if scale > 0.0 else 1.0)
         for r in range(nz):
-            point[r] = z[r]
-        point[j] = z[j] + delta
-        measure_point(output, t, point, u, channels, count, output_index, n_states, p_base, parameter_index, transforms,
-                      lower, upper, x, p, plus)
-        point[j] = z[j] - delta
-        measure_point(output, t, point, u, channels, count, output_index, n_states, p_base, parameter_index, transforms,
-                      lower, upper, x, p, minus)
+            trio[1, r] = z[r]
+            trio[2, r] = z[r]
+        trio[1, j] = z[j] + delta
+        trio[2, j] = z[j] - delta
+        measure_points(output, t, trio, 1, 2, u, channels, count, output_index, n_states, p_base, parameter_index,
+                       transforms, lower, upper, x, p, values)
         for a in range(count):
-            d = plus[a] - minus[a]
+            d = values[1, a] - values[2, a]
             if output_angles[channels[a]] != 0:
                 d = wrap_angle(d)
             jac[a, j] = d / (2.0 * delta)
@@ -680,9 +709,11 @@ def filter_run(
     jac = np.empty((m, nz))
     vector = np.empty(nz)
     point = np.empty(nz)
-    plus = np.empty(max(nz, m))
-    minus = np.empty(max(nz, m))
+    channel_angles = np.empty(m, dtype=np.int64)
     phi = np.empty((nz, nz))
+    trio = np.empty((3, nz))
+    moved = np.empty((3, nz))
+    trio_values = np.empty((3, m))
     phi_x = np.empty((n_states, n_states))
     z_next = np.empty(nz)
     work = np.empty((nz, max(nz, m)))
@@ -699,6 +730,7 @@ def filter_run(
         for c in range(nz):
             cov[r, c] = 0.5 * (p0[r, c] + p0[c, r])
     factor = np.zeros((nz, nz))
+    saved = np.empty((nz, nz))
     if not rebuild_factor(factor, cov):
         return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
                 NOT_POSITIVE_DEFINITE, 0)
@@ -717,11 +749,11 @@ def filter_run(
             if kind == EKF:
                 status = extended_predict(rhs, rhs_jacobian, (jacobian_flags & RHS_JACOBIAN) != 0, t_last, dt, u_last, z, cov,
                                           q_rate, angles, n_states, p_base, parameter_index, transforms, lower, upper, max_step,
-                                          method, fd_step, x, p, stage, point, plus, minus, phi, phi_x, z_next, work)
+                                          method, fd_step, x, p, stage, trio, moved, phi, phi_x, z_next, work)
             else:
                 status = unscented_predict(rhs, t_last, dt, u_last, z, cov, factor, square_root, wm, wc, spread, q_rate, angles,
                                            n_states, p_base, parameter_index, transforms, lower, upper, max_step, method, x, p,
-                                           stage, sig, prop, dev, tri_in, tri_work, vector)
+                                           stage, sig, prop, dev, tri_in, tri_work, vector, saved)
             if status != OK:
                 return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen, status, k)
         u = inputs[k]
@@ -738,7 +770,7 @@ def filter_run(
             if kind == EKF:
                 measurement_jacobian(output, output_jacobian, (jacobian_flags & OUTPUT_JACOBIAN) != 0, t, z, u, cov, channels,
                                      size, output_index, output_angles, n_states, p_base, parameter_index, transforms, lower,
-                                     upper, fd_step, x, p, point, plus, minus, ymean, jac)
+                                     upper, fd_step, x, p, trio, trio_values, ymean, jac)
                 for a in range(size):
                     if not math.isfinite(ymean[a]):
                         return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
@@ -773,16 +805,15 @@ def filter_run(
                     draw_sigma_points(z, factor, spread, sig)
                     sigma_deviations(sig, nz, z, angles, dev)
                     sigma_ready = True
-                for i in range(n_sigma):
-                    measure_point(output, t, sig[i], u, channels, size, output_index, n_states, p_base, parameter_index,
-                                  transforms, lower, upper, x, p, ysig[i])
+                measure_points(output, t, sig, 0, n_sigma, u, channels, size, output_index, n_states, p_base, parameter_index,
+                               transforms, lower, upper, x, p, ysig)
                 if not finite_rows(ysig, n_sigma, size):
                     return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
                             NOT_FINITE, k)
                 for a in range(size):
-                    plus[a] = output_angles[channels[a]]
-                sigma_mean(ysig, size, wm, plus, ymean)
-                sigma_deviations(ysig, size, ymean, plus, ydev)
+                    channel_angles[a] = output_angles[channels[a]]
+                sigma_mean(ysig, size, wm, channel_angles, ymean)
+                sigma_deviations(ysig, size, ymean, channel_angles, ydev)
                 for a in range(size):
                     channel = channels[a]
                     r_now[a] = r_diag[channel] + r_relative[channel] * ymean[a] * ymean[a]
@@ -895,7 +926,7 @@ def filter_run(
                     point[r] = s
                 for r in range(nz):
                     dev[0, r] = point[r]
-                status = centre_update(factor, dev, wc[0], cov, vector)
+                status = centre_update(factor, dev, wc[0], cov, vector, saved)
                 if status != OK:
                     return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen, status, k)
             else:

@@ -29,7 +29,7 @@ from physics_twin.core._jit import python_function
 from physics_twin.core.integrators import _rk4_step, _ros2_step
 from physics_twin.errors import EstimationError
 from physics_twin.estimation import _kernels as kernels
-from physics_twin.estimation._compiled import allocate_results
+from physics_twin.estimation._compiled import allocate_results, substeps
 
 __all__ = ["run_generic"]
 
@@ -98,7 +98,7 @@ def run_generic(flt: Any, times, inputs, measurements, state, gate, freeze) -> t
 
     def fx(z: np.ndarray, dt: float, t: float, u: np.ndarray) -> np.ndarray:
         x, p = decode(z)
-        steps = max(1, math.ceil(dt / flt.max_step - 1e-12))
+        steps = python_function(substeps)(dt, flt.max_step)
         h = dt / steps
         for s in range(steps):
             x = step(rhs, t + s * h, x, u, p, h)
