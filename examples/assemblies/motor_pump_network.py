@@ -75,8 +75,15 @@ def build_system(**pump_overrides: float) -> System:
     )
 
 
-INPUTS = {"voltage_d": 0.0, "supply_frequency": GRID, "ambient_temperature": 293.15, "valve_opening": 1.0,
-          "tank_a_inflow": 0.0, "tank_b_outflow": 0.0, "atmosphere": ATMOSPHERE}
+INPUTS = {
+    "voltage_d": 0.0,
+    "supply_frequency": GRID,
+    "ambient_temperature": 293.15,
+    "valve_opening": 1.0,
+    "tank_a_inflow": 0.0,
+    "tank_b_outflow": 0.0,
+    "atmosphere": ATMOSPHERE,
+}
 START = {"tank_a.level": 3.0, "tank_b.level": 1.0, "pump.leak_area": 2.0e-6}
 
 
@@ -89,15 +96,28 @@ def main() -> None:
     system = build_system()
     start = run(system, np.linspace(0.0, 5.0, 11), method="LSODA", rtol=1e-7, atol=1e-9)
     print("start-up, direct on line")
-    for name in ("motor.shaft_speed", "pipe.flow_rate", "pump.pressure_rise", "pump.cavitation_margin", "motor.electromagnetic_torque"):
+    for name in (
+        "motor.shaft_speed",
+        "pipe.flow_rate",
+        "pump.pressure_rise",
+        "pump.cavitation_margin",
+        "motor.electromagnetic_torque",
+    ):
         print(f"  {name:32s} {start[name].values[-1]: .6g} {start[name].attrs['units']}")
     # wear rates exaggerated so that ten minutes show what years of abrasive service would
     worn = build_system(impeller_wear_rate=3.0, leak_wear_rate=3.0, bearing_wear_rate=8e-8)
     for label, station in (("new pump", system), ("wearing pump", worn)):
         hour = run(station, np.linspace(0.0, 600.0, 7), method="LSODA", rtol=1e-7, atol=1e-9)
         print(f"{label}: after ten minutes")
-        for name in ("pipe.flow_rate", "pump.impeller_condition", "pump.leak_flow", "pump.bearing_friction", "pump.cavitation_margin",
-                     "tank_a.level", "motor.shaft_speed"):
+        for name in (
+            "pipe.flow_rate",
+            "pump.impeller_condition",
+            "pump.leak_flow",
+            "pump.bearing_friction",
+            "pump.cavitation_margin",
+            "tank_a.level",
+            "motor.shaft_speed",
+        ):
             print(f"  {name:32s} {hour[name].values[-1]: .6g} {hour[name].attrs['units']}")
 
 

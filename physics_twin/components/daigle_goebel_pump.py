@@ -48,10 +48,11 @@ the wear rings erode like the impeller, with the leak flow as the eroding flow. 
 (the default) the model is the paper's.
 
 Differences from progpy's discrete implementation: continuous time (progpy steps with explicit
-Euler at its ``dt``); no clipping of the delivered flow at zero; the leak flow sign follows the pressure difference (discharge to suction
-reduces the delivered flow; progpy's sign is the opposite, which at the paper's leak area of
-1e-10 m² changes the delivered flow by 1e-6 of itself); wear rates are parameters here (the
-estimators augment them as random-walk states when asked) instead of states.
+Euler at its ``dt``); no clipping of the delivered flow at zero; the leak flow sign follows the
+pressure difference (discharge to suction reduces the delivered flow; progpy's sign is the
+opposite, which at the paper's leak area of 1e-10 m² changes the delivered flow by 1e-6 of itself);
+wear rates are parameters here (the estimators augment them as random-walk states when asked)
+instead of states.
 
 References
 ----------
@@ -83,7 +84,13 @@ STATES = (
     State("thrust_bearing_temperature", "K", "thrust bearing temperature", 290.0),
     State("radial_bearing_temperature", "K", "radial bearing temperature", 290.0),
     State("oil_temperature", "K", "bearing oil temperature", 290.0),
-    State("impeller_area", "kg/m", "impeller coefficient A in p = A w² + b w Q (the paper's 'impeller area')", 12.7084, nonnegative=True),
+    State(
+        "impeller_area",
+        "kg/m",
+        "impeller coefficient A in p = A w² + b w Q (the paper's 'impeller area')",
+        12.7084,
+        nonnegative=True,
+    ),
     State("radial_friction_coefficient", "N*m*s", "radial bearing friction coefficient r_r", 1.8e-6, nonnegative=True),
     State("thrust_friction_coefficient", "N*m*s", "thrust bearing friction coefficient r_t", 1.4e-6, nonnegative=True),
     State("leak_area", "m^2", "wear-ring leak area A_l", 1.0e-10, nonnegative=True),
@@ -107,7 +114,14 @@ OUTPUTS = (
     Output("impeller_area", "kg/m", "impeller coefficient A"),
 )
 PARAMETERS = (
-    Parameter("torque_coefficient_0", "N*m*s^2", "a0 of the load torque a0 w² + a1 w Q - a2 Q²", 0.00149204, (-math.inf, math.inf), PAPER),
+    Parameter(
+        "torque_coefficient_0",
+        "N*m*s^2",
+        "a0 of the load torque a0 w² + a1 w Q - a2 Q²",
+        0.00149204,
+        (-math.inf, math.inf),
+        PAPER,
+    ),
     Parameter("torque_coefficient_1", "N*m*s^2/m^3", "a1 of the load torque", 5.77703, (-math.inf, math.inf), PAPER),
     Parameter("torque_coefficient_2", "N*m*s^2/m^6", "a2 of the load torque", 9179.4, (-math.inf, math.inf), PAPER),
     Parameter("pressure_coefficient", "kg/m^4", "b of the pump pressure A w² + b w Q", 17984.6, (-math.inf, math.inf), PAPER),
@@ -131,10 +145,33 @@ PARAMETERS = (
     Parameter("oil_thrust_conductance", "W/K", "H_o1 between thrust bearing and oil", 1.0, POSITIVE, PAPER),
     Parameter("oil_radial_conductance", "W/K", "H_o2 between radial bearing and oil", 3.0, POSITIVE, PAPER),
     Parameter("oil_ambient_conductance", "W/K", "H_o3 between oil and ambient", 1.5, POSITIVE, PAPER),
-    Parameter("impeller_wear_rate", "kg*s/m^7", "w_A in dA/dt = -w_A Q²", 0.0, POSITIVE, "no wear by default; the paper's scenarios use about 1e-2"),
-    Parameter("thrust_wear_rate", "s", "w_t in dr_t/dt = w_t r_t w²", 0.0, POSITIVE, "no wear by default; the paper's scenarios use about 1e-10"),
-    Parameter("radial_wear_rate", "s", "w_r in dr_r/dt = w_r r_r w²", 0.0, POSITIVE, "no wear by default; the paper's scenarios use about 1e-10"),
-    Parameter("leak_wear_rate", "s/m^4", "w_l in dA_l/dt = w_l Q_l² (our extension)", 0.0, POSITIVE, "extension; 0 reproduces the paper"),
+    Parameter(
+        "impeller_wear_rate",
+        "kg*s/m^7",
+        "w_A in dA/dt = -w_A Q²",
+        0.0,
+        POSITIVE,
+        "no wear by default; the paper's scenarios use about 1e-2",
+    ),
+    Parameter(
+        "thrust_wear_rate",
+        "s",
+        "w_t in dr_t/dt = w_t r_t w²",
+        0.0,
+        POSITIVE,
+        "no wear by default; the paper's scenarios use about 1e-10",
+    ),
+    Parameter(
+        "radial_wear_rate",
+        "s",
+        "w_r in dr_r/dt = w_r r_r w²",
+        0.0,
+        POSITIVE,
+        "no wear by default; the paper's scenarios use about 1e-10",
+    ),
+    Parameter(
+        "leak_wear_rate", "s/m^4", "w_l in dA_l/dt = w_l Q_l² (our extension)", 0.0, POSITIVE, "extension; 0 reproduces the paper"
+    ),
 )
 
 

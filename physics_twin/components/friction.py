@@ -140,11 +140,34 @@ OUTPUTS = (
 )
 PARAMETERS = (
     Parameter("mass", "kg", "mass of the body", 1.0, NONZERO, "illustrative default"),
-    Parameter("kinetic_friction_coefficient", "1", "sliding friction coefficient mu_k", 0.3, POSITIVE, "steel on steel, lubricated: order 0.1-0.3"),
-    Parameter("static_friction_coefficient", "1", "breakaway friction coefficient mu_s >= mu_k", 0.4, POSITIVE, "illustrative default"),
+    Parameter(
+        "kinetic_friction_coefficient",
+        "1",
+        "sliding friction coefficient mu_k",
+        0.3,
+        POSITIVE,
+        "steel on steel, lubricated: order 0.1-0.3",
+    ),
+    Parameter(
+        "static_friction_coefficient", "1", "breakaway friction coefficient mu_s >= mu_k", 0.4, POSITIVE, "illustrative default"
+    ),
     Parameter("viscous_friction", "N*s/m", "viscous friction coefficient c", 0.0, POSITIVE, "none by default"),
-    Parameter("gravitational_acceleration", "m/s^2", "acceleration of gravity g (normal force m g)", GRAVITY, NONZERO, "standard gravity"),
-    Parameter("stick_band", "m/s", "half-width b of the stick band; >= 2 h mu_k g for fixed steps h", 0.2, NONZERO, "2 h mu_k g at h = 0.02 s, mu_k = 0.3, plus margin"),
+    Parameter(
+        "gravitational_acceleration",
+        "m/s^2",
+        "acceleration of gravity g (normal force m g)",
+        GRAVITY,
+        NONZERO,
+        "standard gravity",
+    ),
+    Parameter(
+        "stick_band",
+        "m/s",
+        "half-width b of the stick band; >= 2 h mu_k g for fixed steps h",
+        0.2,
+        NONZERO,
+        "2 h mu_k g at h = 0.02 s, mu_k = 0.3, plus margin",
+    ),
 )
 
 

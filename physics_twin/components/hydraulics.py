@@ -103,8 +103,12 @@ PIPE_OUTPUTS = (
 PIPE_PARAMETERS = (
     Parameter("length", "m", "pipe length L", 10.0, NONZERO, "illustrative default"),
     Parameter("diameter", "m", "inner diameter D", 0.04, NONZERO, "illustrative: DN40"),
-    Parameter("roughness", "m", "equivalent sand roughness epsilon", 4.5e-5, POSITIVE, "commercial steel, White (2011) Table 6.1"),
-    Parameter("minor_loss_coefficient", "1", "sum of minor loss coefficients K", 2.0, POSITIVE, "illustrative: entry, exit, two bends"),
+    Parameter(
+        "roughness", "m", "equivalent sand roughness epsilon", 4.5e-5, POSITIVE, "commercial steel, White (2011) Table 6.1"
+    ),
+    Parameter(
+        "minor_loss_coefficient", "1", "sum of minor loss coefficients K", 2.0, POSITIVE, "illustrative: entry, exit, two bends"
+    ),
     Parameter("elevation_rise", "m", "height of the outlet above the inlet", 0.0, (-math.inf, math.inf), "horizontal pipe"),
     Parameter("fluid_density", "kg/m^3", "density of the liquid", 998.2, NONZERO, WATER),
     Parameter("dynamic_viscosity", "Pa*s", "dynamic viscosity of the liquid", 1.002e-3, NONZERO, WATER),
@@ -119,7 +123,11 @@ def _pipe_friction(flow, p):
     reynolds = density * abs(velocity) * diameter / viscosity
     if reynolds <= LAMINAR:
         # Hagen–Poiseuille written without 1/Re, finite at rest; minor losses stay quadratic
-        return 32.0 * viscosity * length * velocity / (diameter * diameter) + minor * 0.5 * density * velocity * abs(velocity), velocity, reynolds
+        return (
+            32.0 * viscosity * length * velocity / (diameter * diameter) + minor * 0.5 * density * velocity * abs(velocity),
+            velocity,
+            reynolds,
+        )
     f = darcy_friction_factor(reynolds, roughness / diameter)
     return (f * length / diameter + minor) * 0.5 * density * velocity * abs(velocity), velocity, reynolds
 
@@ -127,7 +135,7 @@ def _pipe_friction(flow, p):
 @jit
 def pipe_rhs(t, x, u, p):
     area = 0.25 * math.pi * p[1] * p[1]
-    friction, velocity, reynolds = _pipe_friction(x[0], p)
+    friction = _pipe_friction(x[0], p)[0]
     dx = np.empty(1)
     dx[0] = (u[0] - u[1] - p[5] * GRAVITY * p[4] - friction) * area / (p[5] * p[0])
     return dx
@@ -175,10 +183,20 @@ VALVE_OUTPUTS = (
     Output("relative_flow_coefficient", "1", "inherent characteristic phi(s): Kv(s)/Kv"),
 )
 VALVE_PARAMETERS = (
-    Parameter("flow_coefficient", "m^3/s", "Kv: water flow at 1 bar drop through the open valve", 10.0 / 3600.0, NONZERO,
-              "illustrative: Kv = 10 m³/h"),
-    Parameter("equal_percentage", "1", "0: linear characteristic, 1: equal percentage", 0.0, (0.0, 1.0), "IEC 60534-1 characteristics"),
-    Parameter("rangeability", "1", "R of the equal-percentage characteristic R^(s-1)", 50.0, (1.0, math.inf), "typical globe valve"),
+    Parameter(
+        "flow_coefficient",
+        "m^3/s",
+        "Kv: water flow at 1 bar drop through the open valve",
+        10.0 / 3600.0,
+        NONZERO,
+        "illustrative: Kv = 10 m³/h",
+    ),
+    Parameter(
+        "equal_percentage", "1", "0: linear characteristic, 1: equal percentage", 0.0, (0.0, 1.0), "IEC 60534-1 characteristics"
+    ),
+    Parameter(
+        "rangeability", "1", "R of the equal-percentage characteristic R^(s-1)", 50.0, (1.0, math.inf), "typical globe valve"
+    ),
     Parameter("fluid_density", "kg/m^3", "density of the liquid", 998.2, NONZERO, WATER),
 )
 

@@ -115,7 +115,9 @@ class QuadraticTorqueLoad(Component):
     OUTPUTS = (TORQUE_OUTPUT, POWER_OUTPUT)
     PARAMETERS = (
         Parameter("rated_torque", "N*m", "torque at the rated speed (quadratic part)", 10.0, POSITIVE, "illustrative default"),
-        Parameter("rated_speed", "rad/s", "speed at which rated_torque holds", 1450 * 2 * math.pi / 60, NONZERO, "4-pole motor at 50 Hz"),
+        Parameter(
+            "rated_speed", "rad/s", "speed at which rated_torque holds", 1450 * 2 * math.pi / 60, NONZERO, "4-pole motor at 50 Hz"
+        ),
         Parameter("friction_torque", "N*m", "speed-independent torque tau_0 opposing rotation", 0.0, POSITIVE, "none by default"),
     )
     FEEDTHROUGH = {"load_torque": ("shaft_speed",), "load_power": ("shaft_speed",)}
@@ -149,8 +151,14 @@ class CuttingForceLoad(Component):
     )
     OUTPUTS = (TORQUE_OUTPUT, POWER_OUTPUT, Output("cutting_force", "N", "main cutting force of all engaged edges"))
     PARAMETERS = (
-        Parameter("specific_cutting_force", "Pa", "Kienzle k_c1.1 at h = b = 1 mm", 1.8e9, POSITIVE,
-                  "order of plain carbon steel (C45: 1.5-2.2 GPa), Kienzle & Victor (1957) tables"),
+        Parameter(
+            "specific_cutting_force",
+            "Pa",
+            "Kienzle k_c1.1 at h = b = 1 mm",
+            1.8e9,
+            POSITIVE,
+            "order of plain carbon steel (C45: 1.5-2.2 GPa), Kienzle & Victor (1957) tables",
+        ),
         Parameter("kienzle_exponent", "1", "Kienzle exponent m_c", 0.25, (0.0, 0.9), "order of steels, Kienzle & Victor (1957)"),
         Parameter("tool_radius", "m", "radius at which the cutting force acts", 0.01, POSITIVE, "illustrative: 20 mm end mill"),
         Parameter("engaged_edges", "1", "mean number of cutting edges in cut", 1.0, POSITIVE, "illustrative default"),

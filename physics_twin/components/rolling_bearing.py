@@ -120,10 +120,18 @@ PARAMETERS = (
     Parameter("contact_angle", "rad", "nominal contact angle alpha", 0.0, (0.0, math.pi / 2), "deep-groove ball bearing"),
     Parameter("dynamic_load_rating", "N", "basic dynamic load rating C", 14800.0, NONZERO, "SKF 6205 catalogue value"),
     Parameter("fatigue_load_limit", "N", "fatigue load limit C_u", 335.0, POSITIVE, "SKF 6205 catalogue value (P_u)"),
-    Parameter("contamination_factor", "1", "contamination factor e_C (ISO 281 Table 13)", 0.5, (0.0, 1.0), "ISO 281: normal cleanliness"),
-    Parameter("viscosity_ratio", "1", "viscosity ratio kappa = nu/nu_1 (clipped to 4 above)", 1.0, (0.1, math.inf), "ISO 281 reference"),
-    Parameter("reliability_factor", "1", "life modification factor a1 for reliability", 1.0, (0.05, 1.0), "ISO 281 Table 12: 90 %"),
-    Parameter("roller_elements", "1", "0 for ball bearings (p = 3), 1 for roller bearings (p = 10/3)", 0.0, (0.0, 1.0), "ISO 281"),
+    Parameter(
+        "contamination_factor", "1", "contamination factor e_C (ISO 281 Table 13)", 0.5, (0.0, 1.0), "ISO 281: normal cleanliness"
+    ),
+    Parameter(
+        "viscosity_ratio", "1", "viscosity ratio kappa = nu/nu_1 (clipped to 4 above)", 1.0, (0.1, math.inf), "ISO 281 reference"
+    ),
+    Parameter(
+        "reliability_factor", "1", "life modification factor a1 for reliability", 1.0, (0.05, 1.0), "ISO 281 Table 12: 90 %"
+    ),
+    Parameter(
+        "roller_elements", "1", "0 for ball bearings (p = 3), 1 for roller bearings (p = 10/3)", 0.0, (0.0, 1.0), "ISO 281"
+    ),
     Parameter("modified_life", "1", "1: L_nm = a1 a_ISO L10; 0: a1 L10 (a_ISO = 1)", 1.0, (0.0, 1.0), "ISO 281 §9"),
 )
 
@@ -182,8 +190,14 @@ def defect_frequencies(
         problems.append(f"`pitch_diameter` must exceed `ball_diameter` > 0 [m]; got {pitch_diameter!r} and {ball_diameter!r}.")
     if problems:
         raise ParameterError(" ".join(problems))
-    return DefectFrequencies(*(float(v) for v in _frequencies(float(shaft_frequency), float(ball_count), float(ball_diameter),
-                                                              float(pitch_diameter), float(contact_angle))))
+    return DefectFrequencies(
+        *(
+            float(v)
+            for v in _frequencies(
+                float(shaft_frequency), float(ball_count), float(ball_diameter), float(pitch_diameter), float(contact_angle)
+            )
+        )
+    )
 
 
 @jit
@@ -261,7 +275,9 @@ def basic_rating_life(dynamic_load_rating: float, equivalent_load: float, roller
         True for roller bearings (p = 10/3), False for ball bearings (p = 3).
     """
     if not (dynamic_load_rating > 0 and equivalent_load > 0):
-        raise ParameterError(f"`dynamic_load_rating` and `equivalent_load` must be > 0 [N]; got {dynamic_load_rating!r} and {equivalent_load!r}.")
+        raise ParameterError(
+            f"`dynamic_load_rating` and `equivalent_load` must be > 0 [N]; got {dynamic_load_rating!r} and {equivalent_load!r}."
+        )
     return (dynamic_load_rating / equivalent_load) ** _life_exponent(float(roller))
 
 
@@ -304,7 +320,9 @@ def modified_rating_life(
         True for roller bearings.
     """
     l10 = basic_rating_life(dynamic_load_rating, equivalent_load, roller)
-    a_iso = life_modification_factor(float(viscosity_ratio), contamination_factor * fatigue_load_limit / equivalent_load, float(roller))
+    a_iso = life_modification_factor(
+        float(viscosity_ratio), contamination_factor * fatigue_load_limit / equivalent_load, float(roller)
+    )
     return reliability_factor(reliability) * a_iso * l10
 
 
@@ -323,7 +341,9 @@ def equivalent_load(loads, revolutions, roller: bool = False) -> float:
     loads = np.asarray(loads, dtype=float)
     revolutions = np.asarray(revolutions, dtype=float)
     if loads.shape != revolutions.shape or loads.ndim != 1 or loads.size == 0:
-        raise ShapeError(f"`loads` and `revolutions` must be 1-D of equal, non-zero length; got {loads.shape} and {revolutions.shape}.")
+        raise ShapeError(
+            f"`loads` and `revolutions` must be 1-D of equal, non-zero length; got {loads.shape} and {revolutions.shape}."
+        )
     if np.any(loads < 0) or np.any(revolutions < 0) or revolutions.sum() <= 0:
         raise ParameterError("`loads` and `revolutions` must be >= 0 with a positive total of revolutions.")
     p = _life_exponent(float(roller))
@@ -429,7 +449,8 @@ class RollingBearing(Component):
         problems = []
         if values["pitch_diameter"] <= values["ball_diameter"]:
             problems.append(
-                f"`pitch_diameter` must exceed `ball_diameter`; got {values['pitch_diameter']!r} m <= {values['ball_diameter']!r} m."
+                f"`pitch_diameter` must exceed `ball_diameter`; got {values['pitch_diameter']!r} m "
+                f"<= {values['ball_diameter']!r} m."
             )
         for flag in ("roller_elements", "modified_life", "ball_count"):
             if values[flag] != round(values[flag]):

@@ -18,6 +18,7 @@ the first and last value outside; the acceleration output is the slope of the cu
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 
@@ -107,8 +108,16 @@ _PROFILE_DEFAULT = ((0.0, 0.0), (1.0, 150.0), (4.0, 150.0), (5.0, 0.0))
 
 
 def _profile_parameters() -> tuple[Parameter, ...]:
-    records = [Parameter("point_count", "1", "number of profile points used (2 to 8)", float(len(_PROFILE_DEFAULT)), (2.0, MAX_POINTS),
-                         "illustrative trapezoid")]
+    records = [
+        Parameter(
+            "point_count",
+            "1",
+            "number of profile points used (2 to 8)",
+            float(len(_PROFILE_DEFAULT)),
+            (2.0, MAX_POINTS),
+            "illustrative trapezoid",
+        )
+    ]
     for k in range(MAX_POINTS):
         time = _PROFILE_DEFAULT[k][0] if k < len(_PROFILE_DEFAULT) else _PROFILE_DEFAULT[-1][0] + k
         records.append(Parameter(f"time_{k}", "s", f"time of profile point {k}", time, ANY, "illustrative trapezoid"))
@@ -137,7 +146,8 @@ class SpeedProfile(Component):
         speeds_array = np.asarray(speeds, dtype=float)
         if times_array.ndim != 1 or times_array.shape != speeds_array.shape or not 2 <= times_array.size <= MAX_POINTS:
             raise ShapeError(
-                f"`times` and `speeds` must be 1-D of equal length between 2 and {MAX_POINTS}; got {times_array.shape} and {speeds_array.shape}."
+                f"`times` and `speeds` must be 1-D of equal length between 2 and {MAX_POINTS}; "
+                f"got {times_array.shape} and {speeds_array.shape}."
             )
         values: dict[str, float] = {"point_count": float(times_array.size)}
         for k in range(MAX_POINTS):
@@ -152,7 +162,7 @@ class SpeedProfile(Component):
         if count != round(count):
             return [f"`point_count` must be a whole number; got {count!r}."]
         times = [values[f"time_{k}"] for k in range(int(count))]
-        if any(b <= a for a, b in zip(times[:-1], times[1:], strict=True)):
+        if any(b <= a for a, b in itertools.pairwise(times)):
             return [f"`time_0` ... `time_{int(count) - 1}` must be strictly increasing; got {times}."]
         return []
 

@@ -106,21 +106,64 @@ OUTPUTS = (
 PARAMETERS = (
     Parameter("rotor_inertia", "kg*m^2", "inertia of shaft, tool holder and rotor J", 0.01, NONZERO, "illustrative default"),
     Parameter("viscous_friction", "N*m*s/rad", "viscous (lubricant drag) coefficient c", 1e-4, POSITIVE, "illustrative default"),
-    Parameter("base_friction_torque", "N*m", "load-independent friction torque tau_0 (seals)", 0.05, POSITIVE, "illustrative default"),
+    Parameter(
+        "base_friction_torque", "N*m", "load-independent friction torque tau_0 (seals)", 0.05, POSITIVE, "illustrative default"
+    ),
     Parameter("bearing_count", "1", "number of preloaded bearings n_b", 2.0, (1.0, 16.0), "back-to-back pair"),
-    Parameter("friction_factor", "1", "Palmgren's f1 for the load-dependent friction moment", 1e-3, POSITIVE,
-              "Harris & Kotzalas vol. 2 ch. 7: 0.0007-0.002 for angular-contact ball bearings"),
+    Parameter(
+        "friction_factor",
+        "1",
+        "Palmgren's f1 for the load-dependent friction moment",
+        1e-3,
+        POSITIVE,
+        "Harris & Kotzalas vol. 2 ch. 7: 0.0007-0.002 for angular-contact ball bearings",
+    ),
     Parameter("mean_diameter", "m", "bearing pitch diameter d_m", 0.0875, NONZERO, ILLUSTRATIVE),
-    Parameter("breakaway_ratio", "1", "breakaway over kinetic friction torque rho_s >= 1", 1.5, (1.0, math.inf), "illustrative default"),
-    Parameter("stick_band", "rad/s", "half-width of the stick band; >= 2 h tau_k / J for fixed steps h", 1.0, NONZERO,
-              "2 h tau_k / J at h = 0.02 s with the defaults, doubled"),
-    Parameter("shaft_heat_capacity", "J/K", "heat capacity of shaft and inner rings C_s", 8000.0, NONZERO, "illustrative: 17 kg of steel"),
-    Parameter("housing_heat_capacity", "J/K", "heat capacity of housing and outer rings C_h", 40000.0, NONZERO, "illustrative default"),
+    Parameter(
+        "breakaway_ratio", "1", "breakaway over kinetic friction torque rho_s >= 1", 1.5, (1.0, math.inf), "illustrative default"
+    ),
+    Parameter(
+        "stick_band",
+        "rad/s",
+        "half-width of the stick band; >= 2 h tau_k / J for fixed steps h",
+        1.0,
+        NONZERO,
+        "2 h tau_k / J at h = 0.02 s with the defaults, doubled",
+    ),
+    Parameter(
+        "shaft_heat_capacity",
+        "J/K",
+        "heat capacity of shaft and inner rings C_s",
+        8000.0,
+        NONZERO,
+        "illustrative: 17 kg of steel",
+    ),
+    Parameter(
+        "housing_heat_capacity", "J/K", "heat capacity of housing and outer rings C_h", 40000.0, NONZERO, "illustrative default"
+    ),
     Parameter("shaft_housing_conductance", "W/K", "conductance through the bearings G_sh", 10.0, NONZERO, "illustrative default"),
-    Parameter("housing_coolant_conductance", "W/K", "conductance of the cooling jacket G_hc", 50.0, NONZERO, "illustrative default"),
-    Parameter("expansion_coefficient", "1/K", "linear thermal expansion coefficient alpha of steel", 11.5e-6, POSITIVE, "bearing steel 100Cr6"),
-    Parameter("growth_length", "m", "axial distance from the locating bearing to the tool tip L", 0.3, POSITIVE, "illustrative default"),
-    Parameter("reference_temperature", "K", "temperature of zero growth and of the initial preload", 293.15, NONZERO, "20 °C by convention"),
+    Parameter(
+        "housing_coolant_conductance", "W/K", "conductance of the cooling jacket G_hc", 50.0, NONZERO, "illustrative default"
+    ),
+    Parameter(
+        "expansion_coefficient",
+        "1/K",
+        "linear thermal expansion coefficient alpha of steel",
+        11.5e-6,
+        POSITIVE,
+        "bearing steel 100Cr6",
+    ),
+    Parameter(
+        "growth_length", "m", "axial distance from the locating bearing to the tool tip L", 0.3, POSITIVE, "illustrative default"
+    ),
+    Parameter(
+        "reference_temperature",
+        "K",
+        "temperature of zero growth and of the initial preload",
+        293.15,
+        NONZERO,
+        "20 °C by convention",
+    ),
     Parameter("initial_preload", "N", "axial preload at the reference temperature F_p0", 500.0, NONZERO, ILLUSTRATIVE),
     Parameter("axial_stiffness", "N/m", "axial stiffness of the pair at the initial preload k_a", 1.0e8, NONZERO, ILLUSTRATIVE),
     Parameter("contact_angle", "rad", "contact angle alpha_c", math.radians(15.0), (1e-3, math.pi / 2), ILLUSTRATIVE),

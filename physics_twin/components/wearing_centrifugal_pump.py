@@ -54,9 +54,8 @@ import sys
 
 import numpy as np
 
-from physics_twin.components.centrifugal_pump import GRAVITY
+from physics_twin.components.centrifugal_pump import GRAVITY, CentrifugalPump
 from physics_twin.components.centrifugal_pump import PARAMETERS as CURVE_PARAMETERS
-from physics_twin.components.centrifugal_pump import CentrifugalPump
 from physics_twin.core._jit import jit
 from physics_twin.core.component import Component
 from physics_twin.core.declarations import Input, Output, Parameter, State
@@ -96,10 +95,21 @@ PARAMETERS = (
     Parameter("vapour_pressure", "Pa", "vapour pressure of the liquid", 2339.0, POSITIVE, "water at 20 °C"),
     Parameter("npsh_required_shutoff", "m", "NPSH3 at zero flow, rated speed", 1.0, POSITIVE, "illustrative default"),
     Parameter("npsh_required_bep", "m", "NPSH3 at the BEP flow, rated speed", 2.5, POSITIVE, "illustrative default"),
-    Parameter("leak_discharge_coefficient", "1", "discharge coefficient of the wear-ring gap", 0.6, POSITIVE, "annular seal, Gülich §3.6"),
-    Parameter("impeller_wear_rate", "s/m^6", "w_k in dk/dt = -w_k Q_i²", 0.0, POSITIVE, "no wear by default (Daigle & Goebel form)"),
+    Parameter(
+        "leak_discharge_coefficient",
+        "1",
+        "discharge coefficient of the wear-ring gap",
+        0.6,
+        POSITIVE,
+        "annular seal, Gülich §3.6",
+    ),
+    Parameter(
+        "impeller_wear_rate", "s/m^6", "w_k in dk/dt = -w_k Q_i²", 0.0, POSITIVE, "no wear by default (Daigle & Goebel form)"
+    ),
     Parameter("leak_wear_rate", "s/m^4", "w_l in dA_l/dt = w_l Q_l²", 0.0, POSITIVE, "no wear by default"),
-    Parameter("bearing_wear_rate", "s", "w_b in dr_b/dt = w_b r_b w²", 0.0, POSITIVE, "no wear by default (Daigle & Goebel form)"),
+    Parameter(
+        "bearing_wear_rate", "s", "w_b in dr_b/dt = w_b r_b w²", 0.0, POSITIVE, "no wear by default (Daigle & Goebel form)"
+    ),
 )
 
 
@@ -157,7 +167,7 @@ def _impeller_flow(x, u, p):
 
 @jit
 def rhs(t, x, u, p):
-    impeller_flow, head = _impeller_flow(x, u, p)
+    impeller_flow = _impeller_flow(x, u, p)[0]
     leak = impeller_flow - u[1]
     dx = np.empty(3)
     dx[0] = -p[12] * impeller_flow * impeller_flow

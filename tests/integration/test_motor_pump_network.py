@@ -25,14 +25,23 @@ def load_example():
 def station():
     example = load_example()
     system = example.build_system()
-    result = example.simulate(system.model(), np.linspace(0.0, 20.0, 41), x0={**example.START, "pump.leak_area": 0.0},
-                              inputs=example.INPUTS, breakpoints=example.source_breakpoints(system), method="LSODA",
-                              rtol=1e-9, atol=1e-11)
+    result = example.simulate(
+        system.model(),
+        np.linspace(0.0, 20.0, 41),
+        x0={**example.START, "pump.leak_area": 0.0},
+        inputs=example.INPUTS,
+        breakpoints=example.source_breakpoints(system),
+        method="LSODA",
+        rtol=1e-9,
+        atol=1e-11,
+    )
     return example, result
 
 
 def colebrook(reynolds: float, relative_roughness: float) -> float:
-    return brentq(lambda f: 1 / math.sqrt(f) + 2 * math.log10(relative_roughness / 3.7 + 2.51 / (reynolds * math.sqrt(f))), 1e-4, 1.0)
+    return brentq(
+        lambda f: 1 / math.sqrt(f) + 2 * math.log10(relative_roughness / 3.7 + 2.51 / (reynolds * math.sqrt(f))), 1e-4, 1.0
+    )
 
 
 def test_the_operating_point_is_where_pump_and_system_curves_cross(station):
@@ -83,6 +92,8 @@ def test_slip_torque_mass_and_suction_head(station):
 def test_a_wearing_pump_delivers_less():
     example = load_example()
     new, worn = example.build_system(), example.build_system(impeller_wear_rate=3.0, leak_wear_rate=3.0, bearing_wear_rate=8e-8)
-    flows = [example.run(station, [0.0, 300.0], method="LSODA", rtol=1e-7, atol=1e-9)["pipe.flow_rate"].values[-1]
-             for station in (new, worn)]
+    flows = [
+        example.run(station, [0.0, 300.0], method="LSODA", rtol=1e-7, atol=1e-9)["pipe.flow_rate"].values[-1]
+        for station in (new, worn)
+    ]
     assert flows[1] < flows[0]

@@ -69,7 +69,9 @@ def test_power_balance_efficiency_below_one(speed, flow):
     y = curve(speed, flow)
     assert y[3] <= y[2] * (1 + 1e-12)
     assert math.isclose(y[3], y[0] * flow, rel_tol=1e-12, abs_tol=1e-12)
-    assert math.isclose(y[0], 998.2 * GRAVITY * (20.0 * (speed / RATED) ** 2 - 5.0 / 2e-3**2 * flow**2), rel_tol=1e-9, abs_tol=1e-6)
+    assert math.isclose(
+        y[0], 998.2 * GRAVITY * (20.0 * (speed / RATED) ** 2 - 5.0 / 2e-3**2 * flow**2), rel_tol=1e-9, abs_tol=1e-6
+    )
 
 
 @given(st.floats(-2e6, 2e6), st.floats(-2e6, 2e6))

@@ -61,7 +61,9 @@ def run(output_dir: Path) -> dict:
         window = (frequency > expected - 3.0) & (frequency < expected + 3.0)
         peak = float(frequency[window][np.argmax(amplitude[window])])
         nominal_expected = expected / shaft * NOMINAL
-        rows.append((file, label, shaft, expected, peak, peak - expected, nominal_expected - peak, "yes" if scored else "reported"))
+        rows.append(
+            (file, label, shaft, expected, peak, peak - expected, nominal_expected - peak, "yes" if scored else "reported")
+        )
         if scored:
             key = f"distance peak to {'BPFI' if 'inner' in line else 'BPFO'}, {label} [Hz]"
             errors[key] = abs(peak - expected)
@@ -71,8 +73,11 @@ def run(output_dir: Path) -> dict:
         for harmonic in (1, 2):
             axis.axvline(harmonic * expected, color="tab:red", lw=0.8, ls="--")
         axis.axvline(shaft, color="tab:blue", lw=0.6, ls=":")
-        axis.set_title(f"{label}: {'2×BSF' if line == 'two_bsf' else ('BPFI' if 'inner' in line else 'BPFO')} "
-                       f"{expected:.2f} Hz, peak {peak:.2f} Hz", fontsize=8)
+        axis.set_title(
+            f"{label}: {'2×BSF' if line == 'two_bsf' else ('BPFI' if 'inner' in line else 'BPFO')} "
+            f"{expected:.2f} Hz, peak {peak:.2f} Hz",
+            fontsize=8,
+        )
         axis.set_xlabel("frequency [Hz]", fontsize=8)
         axis.set_ylabel("envelope [g]", fontsize=8)
         axis.tick_params(labelsize=7)
@@ -80,8 +85,19 @@ def run(output_dir: Path) -> dict:
     body = (
         f"{__doc__.strip()}\n\n![envelope spectra]({image})\n\n"
         "Red dashed: our fault frequency and its second harmonic at the record's shaft speed; blue dotted: shaft speed.\n\n"
-        + table(["file", "fault", "shaft [Hz]", "ours [Hz]", "peak [Hz]", "peak − ours [Hz]", "ours at nominal 1797 rpm − peak [Hz]",
-                 "scored"], rows)
+        + table(
+            [
+                "file",
+                "fault",
+                "shaft [Hz]",
+                "ours [Hz]",
+                "peak [Hz]",
+                "peak − ours [Hz]",
+                "ours at nominal 1797 rpm − peak [Hz]",
+                "scored",
+            ],
+            rows,
+        )
     )
     return case_result(name, title, body, errors, tolerances, time.perf_counter() - started)
 

@@ -42,8 +42,12 @@ def run(output_dir: Path) -> dict:
     speeds = speeds_rpm * 2 * math.pi / 60
     bearing = RollingBearing("b6205", modified_life=0.0, dynamic_load_rating=14800.0)
     t_eval = np.linspace(0.0, times[-1] + HOUR, 241)
-    result = bearing.simulate(t_eval, inputs={"shaft_speed": InputTable(times, speeds), "equivalent_load": InputTable(times, loads)},
-                              rtol=1e-10, atol=1e-16)
+    result = bearing.simulate(
+        t_eval,
+        inputs={"shaft_speed": InputTable(times, speeds), "equivalent_load": InputTable(times, loads)},
+        rtol=1e-10,
+        atol=1e-16,
+    )
     damage = result["fatigue_damage"].values
     revolutions = speeds_rpm / 60 * HOUR
     per_block = revolutions / (1e6 * np.array([basic_rating_life(14800.0, load) for load in loads]))
@@ -55,7 +59,8 @@ def run(output_dir: Path) -> dict:
     a1_error = max(abs(reliability_factor(r) - a) for r, a in TABLE_12)
     continuity = max(
         abs(life_modification_factor(k, 0.2, roller) / life_modification_factor(k * (1 - 1e-12), 0.2, roller) - 1.0)
-        for k in (0.4, 1.0) for roller in (0.0, 1.0)
+        for k in (0.4, 1.0)
+        for roller in (0.0, 1.0)
     )
     limit_error = abs(life_modification_factor(1.0, 0.0, 0.0) - 0.1) + abs(life_modification_factor(4.0, 10.0, 1.0) - 50.0)
 
@@ -96,8 +101,14 @@ def run(output_dir: Path) -> dict:
         "a_ISO continuity at kappa = 0.4 and 1, max relative jump": 1e-3,
         "a_ISO limits (0.1 without margin, cap 50), absolute error": 1e-12,
     }
-    return case_result("bearing_iso281_damage", "Rolling bearing: ISO 281 lives and Miner damage under a duty cycle", body, errors,
-                       tolerances, time.perf_counter() - started)
+    return case_result(
+        "bearing_iso281_damage",
+        "Rolling bearing: ISO 281 lives and Miner damage under a duty cycle",
+        body,
+        errors,
+        tolerances,
+        time.perf_counter() - started,
+    )
 
 
 if __name__ == "__main__":

@@ -43,14 +43,17 @@ def run(output_dir: Path) -> dict:
     spindle = Spindle("spindle", expansion_coefficient=0.0)
     a, b, w0 = (0.1375 - 0.02) / 0.01, 1e-4 / 0.01, 30.0
     stop_spindle = math.log(1.0 + b * w0 / a) / b
-    t_sp, w_sp = fixed_steps(spindle, np.array([spindle.slip_for_speed(w0), 293.15, 293.15, 0.0]),
-                             np.array([0.02, 0.0, 293.15, 0.0, 0.0]), 200)
+    t_sp, w_sp = fixed_steps(
+        spindle, np.array([spindle.slip_for_speed(w0), 293.15, 293.15, 0.0]), np.array([0.02, 0.0, 293.15, 0.0, 0.0]), 200
+    )
     exact_sp = np.where(t_sp < stop_spindle, (w0 + a / b) * np.exp(-b * t_sp) - a / b, 0.0)
 
     plt = pyplot()
     figure, axes = plt.subplots(1, 2, figsize=(11, 4.0))
-    for axis, t, v, exact, stop, label, unit in ((axes[0], t_body, v_body, exact_body, stop_body, "body", "m/s"),
-                                                 (axes[1], t_sp, w_sp, exact_sp, stop_spindle, "spindle", "rad/s")):
+    for axis, t, v, exact, stop, label, unit in (
+        (axes[0], t_body, v_body, exact_body, stop_body, "body", "m/s"),
+        (axes[1], t_sp, w_sp, exact_sp, stop_spindle, "spindle", "rad/s"),
+    ):
         axis.plot(t, exact, "k-", lw=1, label="closed form")
         axis.plot(t, v, ".", ms=3, color="tab:red", label="RK4, h = 0.02 s")
         axis.axvline(stop, color="tab:blue", lw=0.8, ls=":", label=f"stop {stop:.5f} s")
@@ -60,7 +63,10 @@ def run(output_dir: Path) -> dict:
         axis.legend(fontsize=8)
     image = save(figure, output_dir, "coulomb_friction_stick")
     errors, tolerances = {}, {}
-    for label, t, v, exact, stop in (("body", t_body, v_body, exact_body, stop_body), ("spindle", t_sp, w_sp, exact_sp, stop_spindle)):
+    for label, t, v, exact, stop in (
+        ("body", t_body, v_body, exact_body, stop_body),
+        ("spindle", t_sp, w_sp, exact_sp, stop_spindle),
+    ):
         moving = t < stop
         errors[f"{label}: max error before the stop"] = float(np.max(np.abs(v[moving] - exact[moving])))
         errors[f"{label}: max abs speed after the stop"] = float(np.max(np.abs(v[~moving])))
@@ -68,12 +74,20 @@ def run(output_dir: Path) -> dict:
         tolerances[f"{label}: max error before the stop"] = 1e-9
         tolerances[f"{label}: max abs speed after the stop"] = 0.0
         tolerances[f"{label}: sign changes of the speed"] = 0.0
-    text = (f"{__doc__.strip()}\n\n![coast-down]({image})\n\nBody: last moving sample {t_body[t_body < stop_body][-1]:.2f} s "
-            f"(v = {v_body[t_body < stop_body][-1]:.6f} m/s, closed form {10 - 2.94 * t_body[t_body < stop_body][-1]:.6f}), "
-            f"zero from {t_body[t_body >= stop_body][0]:.2f} s on. Spindle: zero from {t_sp[t_sp >= stop_spindle][0]:.2f} s "
-            f"(closed-form stop {stop_spindle:.5f} s).")
-    return case_result("coulomb_friction_stick", "Friction: exact stop and stick with fixed-step RK4 (body and spindle)", text,
-                       errors, tolerances, time.perf_counter() - started)
+    text = (
+        f"{__doc__.strip()}\n\n![coast-down]({image})\n\nBody: last moving sample {t_body[t_body < stop_body][-1]:.2f} s "
+        f"(v = {v_body[t_body < stop_body][-1]:.6f} m/s, closed form {10 - 2.94 * t_body[t_body < stop_body][-1]:.6f}), "
+        f"zero from {t_body[t_body >= stop_body][0]:.2f} s on. Spindle: zero from {t_sp[t_sp >= stop_spindle][0]:.2f} s "
+        f"(closed-form stop {stop_spindle:.5f} s)."
+    )
+    return case_result(
+        "coulomb_friction_stick",
+        "Friction: exact stop and stick with fixed-step RK4 (body and spindle)",
+        text,
+        errors,
+        tolerances,
+        time.perf_counter() - started,
+    )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,12 @@ from physics_twin.components.hydraulics import darcy_friction_factor
 
 
 def colebrook(reynolds: float, relative_roughness: float) -> float:
-    return brentq(lambda f: 1 / math.sqrt(f) + 2 * math.log10(relative_roughness / 3.7 + 2.51 / (reynolds * math.sqrt(f))),
-                  1e-4, 1.0, xtol=1e-14)
+    return brentq(
+        lambda f: 1 / math.sqrt(f) + 2 * math.log10(relative_roughness / 3.7 + 2.51 / (reynolds * math.sqrt(f))),
+        1e-4,
+        1.0,
+        xtol=1e-14,
+    )
 
 
 def run(output_dir: Path) -> dict:
@@ -45,18 +49,31 @@ def run(output_dir: Path) -> dict:
     speed = (tau_d - 0.1375) / 1e-4
     heat = tau_d * speed
     t = np.linspace(0.0, 3e4, 301)
-    warm = spindle.simulate(t, x0={"slip": spindle.slip_for_speed(speed)}, inputs={"drive_torque": tau_d}, rtol=1e-10,
-                            atol=1e-10, method="BDF")
+    warm = spindle.simulate(
+        t, x0={"slip": spindle.slip_for_speed(speed)}, inputs={"drive_torque": tau_d}, rtol=1e-10, atol=1e-10, method="BDF"
+    )
     t_h, t_s = 293.15 + heat / 50.0, 293.15 + heat / 50.0 + heat / 10.0
-    long = spindle.simulate([0.0, 2e5], x0={"slip": spindle.slip_for_speed(speed)}, inputs={"drive_torque": tau_d}, rtol=1e-10,
-                            atol=1e-10, method="BDF")
+    long = spindle.simulate(
+        [0.0, 2e5],
+        x0={"slip": spindle.slip_for_speed(speed)},
+        inputs={"drive_torque": tau_d},
+        rtol=1e-10,
+        atol=1e-10,
+        method="BDF",
+    )
     growing = Spindle("growing")
     growth = 11.5e-6 * 0.3 * (long["shaft_temperature"].values[-1] - 293.15)
-    growth_output = growing.output(0.0, np.array([0.0, long["shaft_temperature"].values[-1], 293.15, 0.0]), np.zeros(5),
-                                   growing.parameter_values)[1]
+    growth_output = growing.output(
+        0.0, np.array([0.0, long["shaft_temperature"].values[-1], 293.15, 0.0]), np.zeros(5), growing.parameter_values
+    )[1]
     shaft_rise = np.linspace(0.0, 15.0, 61)
-    preload = {dh: [growing.output(0.0, np.array([0.0, 293.15 + ds, 293.15 + dh, 0.0]), np.zeros(5), growing.parameter_values)[2]
-                    for ds in shaft_rise] for dh in (0.0, 5.0, 10.0)}
+    preload = {
+        dh: [
+            growing.output(0.0, np.array([0.0, 293.15 + ds, 293.15 + dh, 0.0]), np.zeros(5), growing.parameter_values)[2]
+            for ds in shaft_rise
+        ]
+        for dh in (0.0, 5.0, 10.0)
+    }
 
     plt = pyplot()
     figure, axes = plt.subplots(1, 3, figsize=(14, 4.0))
@@ -96,10 +113,18 @@ def run(output_dir: Path) -> dict:
         "spindle housing temperature, abs [K]": 1e-6,
         "tool-tip growth vs alpha L dT, relative": 1e-12,
     }
-    text = (f"{__doc__.strip()}\n\n![pipe friction, spindle warm-up, preload]({image})\n\nSpindle at {speed:.1f} rad/s: friction "
-            f"power {heat:.2f} W, shaft {t_s:.3f} K, housing {t_h:.3f} K, tool-tip growth {growth * 1e6:.2f} µm.")
-    return case_result("pipe_friction_and_spindle_growth", "Pipe friction factor; spindle heat balance, growth and preload", text,
-                       errors, tolerances, time.perf_counter() - started)
+    text = (
+        f"{__doc__.strip()}\n\n![pipe friction, spindle warm-up, preload]({image})\n\nSpindle at {speed:.1f} rad/s: friction "
+        f"power {heat:.2f} W, shaft {t_s:.3f} K, housing {t_h:.3f} K, tool-tip growth {growth * 1e6:.2f} µm."
+    )
+    return case_result(
+        "pipe_friction_and_spindle_growth",
+        "Pipe friction factor; spindle heat balance, growth and preload",
+        text,
+        errors,
+        tolerances,
+        time.perf_counter() - started,
+    )
 
 
 if __name__ == "__main__":

@@ -100,11 +100,19 @@ def run(output_dir: Path) -> dict:
         "leak area vs closed form, max relative": 1e-7,
         "NPSH available and required, max abs [m]": 1e-12,
     }
-    text = (f"{__doc__.strip()}\n\n![wear and NPSH]({image})\n\nAfter 2 h: A = {result['impeller_area'].values[-1]:.6f} kg/m "
-            f"(closed form {area_closed:.6f}), delivered flow {result['delivered_flow'].values[-1]:.5f} m³/s. Unworn steady state: "
-            f"thrust bearing {temps[0]:.4f} K, radial {temps[1]:.4f} K, oil {temps[2]:.4f} K.")
-    return case_result("pump_wear_npsh", "Pumps: Daigle & Goebel wear laws and the cavitation margin", text, errors, tolerances,
-                       time.perf_counter() - started)
+    text = (
+        f"{__doc__.strip()}\n\n![wear and NPSH]({image})\n\nAfter 2 h: A = {result['impeller_area'].values[-1]:.6f} kg/m "
+        f"(closed form {area_closed:.6f}), delivered flow {result['delivered_flow'].values[-1]:.5f} m³/s. Unworn steady state: "
+        f"thrust bearing {temps[0]:.4f} K, radial {temps[1]:.4f} K, oil {temps[2]:.4f} K."
+    )
+    return case_result(
+        "pump_wear_npsh",
+        "Pumps: Daigle & Goebel wear laws and the cavitation margin",
+        text,
+        errors,
+        tolerances,
+        time.perf_counter() - started,
+    )
 
 
 if __name__ == "__main__":

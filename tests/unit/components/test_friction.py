@@ -63,8 +63,9 @@ def test_the_adaptive_simulate_path_locates_the_stop_and_sticks():
     component = body()
     band = component.parameter("stick_band")
     stop = Event("stop", lambda t, x, u, p: x[1] - band, terminal=False, direction=-1.0)
-    result = component.simulate(np.linspace(0.0, 6.0, 301), x0={"slip": component.slip_for_velocity(V0)}, events=[stop],
-                                rtol=1e-10, atol=1e-12)
+    result = component.simulate(
+        np.linspace(0.0, 6.0, 301), x0={"slip": component.slip_for_velocity(V0)}, events=[stop], rtol=1e-10, atol=1e-12
+    )
     assert result["event_time"].values.tolist() == pytest.approx([STOP_TIME], abs=1e-9)
     speed = result["velocity"].values
     time = result["time"].values
@@ -80,7 +81,7 @@ def test_a_push_below_breakaway_keeps_a_stuck_body_stuck_and_a_larger_one_moves_
     assert np.all(v == 0.0) and np.all(s == 0.0)
     # above breakaway: it slides with (F - F_k)/m once it has crossed the band
     force = 1.2 * static
-    t, v, s, stuck = fixed_step_run(component, np.zeros(2), lambda t: force, 200)
+    t, v, _, _ = fixed_step_run(component, np.zeros(2), lambda t: force, 200)
     acceleration = (force - kinetic) / m
     delay = 1.5 * component.parameter("stick_band") * m / kinetic  # bound stated in the module docstring
     moving = v > 0
@@ -101,7 +102,7 @@ def test_a_body_pushed_back_and_forth_never_chatters_at_rest():
     # a square-wave push of amplitude below breakaway after a stop: the speed stays exactly zero
     component = body()
     x0 = np.array([0.0, component.slip_for_velocity(1.0)])
-    t, v, s, _ = fixed_step_run(component, x0, lambda t: 3.5 * (1.0 if int(t / 0.3) % 2 else -1.0), 300)
+    t, v, _, _ = fixed_step_run(component, x0, lambda t: 3.5 * (1.0 if int(t / 0.3) % 2 else -1.0), 300)
     assert np.all(v[t > 1.0] == 0.0)
 
 

@@ -26,7 +26,9 @@ def colebrook(reynolds: float, relative_roughness: float) -> float:
 def test_swamee_jain_is_close_to_colebrook(reynolds, relative_roughness):
     # the explicit form deviates most at low Re and high roughness (2.8 % at Re = 5000, eps/D = 0.01)
     tolerance = 0.012 if reynolds >= 1e4 and relative_roughness <= 1e-3 else 0.03
-    assert darcy_friction_factor(reynolds, relative_roughness) == pytest.approx(colebrook(reynolds, relative_roughness), rel=tolerance)
+    assert darcy_friction_factor(reynolds, relative_roughness) == pytest.approx(
+        colebrook(reynolds, relative_roughness), rel=tolerance
+    )
 
 
 def test_friction_factor_is_laminar_below_2000_and_continuous_through_the_transition():
@@ -76,7 +78,7 @@ def test_valve_flow_coefficient_definition_and_characteristics():
     y = Valve.output(0.0, np.empty(0), np.array([-kv, 0.5, 0.0]), percent.parameter_values)
     assert y[2] == pytest.approx(50.0**-0.5, rel=1e-14)
     assert y[1] == pytest.approx(-1e5 * 998.2 / 1000.0 / 50.0**-1.0, rel=1e-12)
-    with pytest.raises(ParameterError, match="`equal_percentage` must be 0 or 1; got 0.5"):
+    with pytest.raises(ParameterError, match=r"`equal_percentage` must be 0 or 1; got 0\.5"):
         Valve("v", equal_percentage=0.5)
 
 

@@ -44,10 +44,15 @@ def test_kienzle_cutting_force():
 
 
 def test_voltage_source_step_pulse_and_sine():
-    source = VoltageSource("v", dc_voltage=1.0, step_voltage=20.0, step_time=1.0, pulse_duration=0.05, amplitude=2.0, frequency=5.0)
+    source = VoltageSource(
+        "v", dc_voltage=1.0, step_voltage=20.0, step_time=1.0, pulse_duration=0.05, amplitude=2.0, frequency=5.0
+    )
     p = source.parameter_values
-    for t, expected in [(0.5, 1.0 + 2.0 * math.sin(5.0 * math.pi)), (1.02, 21.0 + 2.0 * math.sin(2 * math.pi * 5.0 * 1.02)),
-                        (1.06, 1.0 + 2.0 * math.sin(2 * math.pi * 5.0 * 1.06))]:
+    for t, expected in [
+        (0.5, 1.0 + 2.0 * math.sin(5.0 * math.pi)),
+        (1.02, 21.0 + 2.0 * math.sin(2 * math.pi * 5.0 * 1.02)),
+        (1.06, 1.0 + 2.0 * math.sin(2 * math.pi * 5.0 * 1.06)),
+    ]:
         assert source.output(t, EMPTY, EMPTY, p)[0] == pytest.approx(expected, rel=1e-12, abs=1e-12)
     assert source.breakpoints() == [1.0, 1.05]
     assert VoltageSource("step", step_time=2.0).breakpoints() == [2.0]
@@ -60,8 +65,12 @@ def test_a_short_pulse_from_a_source_is_not_stepped_over_when_its_breakpoints_ar
     expected = math.exp(-2.0) + 20.0 * (1.0 - math.exp(-0.05)) * math.exp(-0.95)
     source = VoltageSource("supply", step_voltage=20.0, step_time=1.0, pulse_duration=0.05)
     motor = DCMotor("motor", reference_resistance=1.0, inductance=1.0, rotor_inertia=1e12, resistance_temperature_coefficient=0.0)
-    system = System("pulse", [source, motor], connections=[("supply.voltage", "motor.voltage")],
-                    inputs=["motor.load_torque", "motor.ambient_temperature"])
+    system = System(
+        "pulse",
+        [source, motor],
+        connections=[("supply.voltage", "motor.voltage")],
+        inputs=["motor.load_torque", "motor.ambient_temperature"],
+    )
     model = system.model()
     breaks = source_breakpoints(system)
     assert breaks == [1.0, 1.05]
@@ -74,8 +83,16 @@ def test_a_short_pulse_from_a_source_is_not_stepped_over_when_its_breakpoints_ar
 def model_simulate(model, breakpoints, rtol=1e-10, atol=1e-12) -> float:
     from physics_twin.core.simulate import simulate
 
-    result = simulate(model, [0.0, 2.0], x0={"motor.current": 1.0}, inputs={"motor.ambient_temperature": 293.15},
-                      breakpoints=breakpoints, rtol=rtol, atol=atol, method="RK45")
+    result = simulate(
+        model,
+        [0.0, 2.0],
+        x0={"motor.current": 1.0},
+        inputs={"motor.ambient_temperature": 293.15},
+        breakpoints=breakpoints,
+        rtol=rtol,
+        atol=atol,
+        method="RK45",
+    )
     return float(result["motor.current"].values[-1])
 
 

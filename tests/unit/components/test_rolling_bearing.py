@@ -51,8 +51,11 @@ def test_component_outputs_scale_with_speed_and_agree_with_the_function():
     speed = 1797 * 2 * math.pi / 60
     y = bearing.output(0.0, np.zeros(1), np.array([speed, 1000.0]), bearing.parameter_values)
     f = defect_frequencies(1797 / 60, **CWRU_GEOMETRY)  # the same geometry in inches: only ratios matter
-    assert_allclose(y[3:7], [f.ball_pass_frequency_outer, f.ball_pass_frequency_inner, f.ball_spin_frequency,
-                             f.fundamental_train_frequency], rtol=1e-12)
+    assert_allclose(
+        y[3:7],
+        [f.ball_pass_frequency_outer, f.ball_pass_frequency_inner, f.ball_spin_frequency, f.fundamental_train_frequency],
+        rtol=1e-12,
+    )
 
 
 def _shaft_frequency(x: np.ndarray, fs: float, nominal: float) -> float:
@@ -148,8 +151,9 @@ def test_life_modification_factor_limits_and_continuity():
 def test_modified_rating_life_multiplies_the_factors():
     l10 = basic_rating_life(14800.0, 1000.0)
     a_iso = life_modification_factor(1.0, 0.5 * 335.0 / 1000.0, 0.0)
-    value = modified_rating_life(14800.0, 1000.0, fatigue_load_limit=335.0, contamination_factor=0.5, viscosity_ratio=1.0,
-                                 reliability=0.99)
+    value = modified_rating_life(
+        14800.0, 1000.0, fatigue_load_limit=335.0, contamination_factor=0.5, viscosity_ratio=1.0, reliability=0.99
+    )
     assert value == pytest.approx(reliability_factor(0.99) * a_iso * l10, rel=1e-14)
 
 
@@ -172,7 +176,8 @@ def test_damage_under_variable_load_and_speed_equals_the_equivalent_load_closed_
     result = bearing.simulate(
         np.linspace(0.0, 300.0, 7),
         inputs={"shaft_speed": InputTable(times, speeds), "equivalent_load": InputTable(times, loads)},
-        rtol=1e-10, atol=1e-16,
+        rtol=1e-10,
+        atol=1e-16,
     )
     revolutions = speeds * 100.0 / (2 * np.pi)
     p_eq = equivalent_load(loads, revolutions)
@@ -187,8 +192,9 @@ def test_damage_with_the_modified_life_and_a_reliability_factor():
     bearing = RollingBearing("b", reliability_factor=reliability_factor(0.99), viscosity_ratio=2.0, roller_elements=1.0)
     speed, load = 150.0, 3000.0
     result = bearing.simulate([0.0, 1000.0], inputs={"shaft_speed": speed, "equivalent_load": load}, rtol=1e-10, atol=1e-16)
-    life = modified_rating_life(14800.0, load, fatigue_load_limit=335.0, contamination_factor=0.5, viscosity_ratio=2.0,
-                                reliability=0.99, roller=True)
+    life = modified_rating_life(
+        14800.0, load, fatigue_load_limit=335.0, contamination_factor=0.5, viscosity_ratio=2.0, reliability=0.99, roller=True
+    )
     assert_allclose(result["fatigue_damage"].values[-1], 1000.0 * speed / (2 * np.pi) / (1e6 * life), rtol=1e-9)
     assert_allclose(result["rating_life"].values[-1], 1e6 * life / (speed / (2 * np.pi)), rtol=1e-12)
 
@@ -202,7 +208,9 @@ def test_standstill_and_unloaded_bearings_do_not_age():
 
 
 def test_bad_geometry_and_inputs_are_reported_together():
-    with pytest.raises(ParameterError, match=r"(?s)`pitch_diameter` must exceed `ball_diameter`.*`roller_elements` must be a whole number"):
+    with pytest.raises(
+        ParameterError, match=r"(?s)`pitch_diameter` must exceed `ball_diameter`.*`roller_elements` must be a whole number"
+    ):
         RollingBearing("b", pitch_diameter=0.005, roller_elements=0.5)
     with pytest.raises(ParameterError, match=r"`ball_count` must be >= 1; got 0.*`pitch_diameter` must exceed"):
         defect_frequencies(1.0, 0, 0.02, 0.01)

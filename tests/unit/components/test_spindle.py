@@ -75,8 +75,14 @@ def test_heat_balance_at_steady_speed():
     tau_d = 0.2
     speed = (tau_d - 0.1375) / 1e-4
     heat = tau_d * speed
-    result = spindle.simulate([0.0, 2e5], x0={"slip": spindle.slip_for_speed(speed)},
-                              inputs={"drive_torque": tau_d, "coolant_temperature": 293.15}, rtol=1e-10, atol=1e-10, method="BDF")
+    result = spindle.simulate(
+        [0.0, 2e5],
+        x0={"slip": spindle.slip_for_speed(speed)},
+        inputs={"drive_torque": tau_d, "coolant_temperature": 293.15},
+        rtol=1e-10,
+        atol=1e-10,
+        method="BDF",
+    )
     assert result["shaft_speed"].values[-1] == pytest.approx(speed, rel=1e-8)
     assert result["bearing_power_loss"].values[-1] == pytest.approx(heat, rel=1e-8)
     assert result["housing_temperature"].values[-1] == pytest.approx(293.15 + heat / 50.0, rel=1e-8)
@@ -86,8 +92,12 @@ def test_heat_balance_at_steady_speed():
 def test_bearing_fatigue_rate_is_iso_281_basic_life():
     spindle = Spindle("s")
     speed, radial = 1000.0, 2000.0
-    dx = Spindle.rhs(0.0, np.array([spindle.slip_for_speed(speed), 293.15, 293.15, 0.0]),
-                     np.array([0.0, 0.0, 293.15, radial, 0.0]), spindle.parameter_values)
+    dx = Spindle.rhs(
+        0.0,
+        np.array([spindle.slip_for_speed(speed), 293.15, 293.15, 0.0]),
+        np.array([0.0, 0.0, 293.15, radial, 0.0]),
+        spindle.parameter_values,
+    )
     load = radial + 500.0
     assert dx[3] == pytest.approx(speed / (2 * math.pi) / (1e6 * (39000.0 / load) ** 3), rel=1e-12)
 

@@ -63,8 +63,9 @@ def test_wear_laws_have_their_closed_forms_at_constant_operation():
     # dr/dt = w_b r w² -> r0 exp(w_b w² t)
     pump = WearingCentrifugalPump("w", impeller_wear_rate=1e-2, bearing_wear_rate=1e-9)
     flow, t_end = 1.5e-3, 3600.0
-    result = pump.simulate([0.0, t_end], x0={"leak_area": 0.0}, inputs={"shaft_speed": RATED, "flow_rate": flow},
-                           rtol=1e-11, atol=1e-15)
+    result = pump.simulate(
+        [0.0, t_end], x0={"leak_area": 0.0}, inputs={"shaft_speed": RATED, "flow_rate": flow}, rtol=1e-11, atol=1e-15
+    )
     assert_allclose(result["impeller_condition"].values[-1], 1.0 - 1e-2 * flow**2 * t_end, rtol=1e-12)
     assert_allclose(result["bearing_friction"].values[-1], 1e-4 * math.exp(1e-9 * RATED**2 * t_end), rtol=1e-8)
     # a worn impeller gives less pressure rise at the same flow
