@@ -76,7 +76,7 @@ __all__ = ["DaigleGoebelPump"]
 POSITIVE = (0.0, math.inf)
 #: For parameters that divide in the kernels: zero is excluded (the smallest normal float is the lower bound).
 NONZERO = (sys.float_info.min, math.inf)
-PAPER = "Daigle & Goebel (2013), Table I (as in progpy's CentrifugalPump)"
+PAPER = "Daigle & Goebel (2013), value as in progpy's CentrifugalPump defaults"
 
 STATES = (
     State("shaft_speed", "rad/s", "rotational speed of motor and pump", 376.991118431),
