@@ -114,6 +114,7 @@ def fit_parameters(
     *,
     measured: Mapping[str, float],
     estimate: Sequence[str],
+    relative_noise: Mapping[str, float] | None = None,
     initial: Mapping[str, float] | None = None,
     parameters: Mapping[str, float] | None = None,
     integrator: str = "ROS2",
@@ -132,6 +133,11 @@ def fit_parameters(
         Measured output name -> noise standard deviation (the residual weight). [output unit]
     estimate : sequence of str
         Names of the parameters to fit (log space when the lower bound is >= 0).
+    relative_noise : mapping of str to float, optional
+        Measured output -> noise standard deviation as a fraction of the reading, added in variance:
+        each residual is weighted by ``1 / sqrt(noise² + (fraction × |prediction|)²)``, the prediction
+        being that of the previous pass (iteratively reweighted least squares, up to six passes; the
+        confidence intervals come from the last pass with its weights held fixed). [1]
     initial : mapping, optional
         Starting values of the fitted parameters (default: the model's values). [SI]
     parameters : mapping, optional
@@ -157,6 +163,11 @@ def fit_parameters(
     for name in estimate:
         if name not in model.parameter_names:
             problems.append(unknown_name_message("parameter", name, model.parameter_names, f"model {model.name!r}"))
+    for name, fraction in (relative_noise or {}).items():
+        if name not in measured:
+            problems.append(f"`relative_noise` names {name!r}, which is not in `measured` {list(measured)}.")
+        elif not (isinstance(fraction, (int, float)) and math.isfinite(fraction) and fraction >= 0):
+            problems.append(f"relative noise of `{name}` must be a finite fraction >= 0; got {fraction!r}.")
     if not experiments:
         problems.append("`experiments` must hold at least one Experiment.")
     if problems:
@@ -174,6 +185,7 @@ def fit_parameters(
     lower = np.where(np.isfinite(lower), lower, -np.inf)
     out_index = np.array([model.output_names.index(n) for n in measured], dtype=np.int64)
     sigma = np.array([measured[n] for n in measured], float)
+    fraction = np.array([(relative_noise or {}).get(n, 0.0) for n in measured], float)
     method = method_code(integrator)
     prepared = []
     for number, experiment in enumerate(experiments):
@@ -185,7 +197,8 @@ def fit_parameters(
                 f"experiment {number}: `inputs` must be ({times.size}, {len(model.inputs)}) and `measurements` "
                 f"({times.size}, {len(measured)}); got {inputs.shape} and {data.shape}."
             )
-        prepared.append((times, inputs, data, contiguous(model.initial_state(experiment.initial_state)), float(experiment.warmup)))
+        x0 = contiguous(model.initial_state(experiment.initial_state))
+        prepared.append([times, inputs, data, x0, float(experiment.warmup), np.sqrt(sigma**2 + (fraction * np.abs(data)) ** 2)])
 
     def parameters_at(theta: np.ndarray) -> np.ndarray:
         p = base.copy()
@@ -195,9 +208,9 @@ def fit_parameters(
     def residuals(theta: np.ndarray) -> np.ndarray:
         p = parameters_at(theta)
         parts = []
-        for times, inputs, data, x0, warmup in prepared:
+        for times, inputs, data, x0, warmup, weight_std in prepared:
             predicted = simulate_samples(model.rhs, model.output, times, inputs, x0, p, out_index, warmup, max_step, method)
-            weighted = (predicted - data) / sigma
+            weighted = (predicted - data) / weight_std
             weighted = weighted[~np.isnan(data)]
             parts.append(np.where(np.isfinite(weighted), weighted, 1e6))
         return np.concatenate(parts)
@@ -205,9 +218,24 @@ def fit_parameters(
     first = residuals(to_fit)
     if np.any(first == 1e6):
         raise EstimationError("the model cannot be simulated at the starting parameters (non-finite outputs); check `initial`.")
-    solution = optimize.least_squares(residuals, to_fit, bounds=(lower, upper), x_scale="jac", method="trf")
-    if not solution.success:
-        raise EstimationError(f"batch fit did not converge: {solution.message}")
+    # With relative noise the weights follow the prediction of the previous pass (iteratively reweighted least squares:
+    # weights from the readings themselves would favour readings with negative noise and bias the fit by ~fraction²).
+    passes = 6 if np.any(fraction > 0) else 1
+    for _ in range(passes):
+        solution = optimize.least_squares(residuals, to_fit, bounds=(lower, upper), x_scale="jac", method="trf")
+        if not solution.success:
+            raise EstimationError(f"batch fit did not converge: {solution.message}")
+        if passes == 1:
+            break
+        moved = np.max(np.abs(solution.x - to_fit))
+        to_fit = solution.x
+        for entry in prepared:
+            times, inputs, data, x0, warmup, _ = entry
+            predicted = simulate_samples(model.rhs, model.output, times, inputs, x0, parameters_at(to_fit), out_index, warmup, max_step, method)
+            entry[5] = np.sqrt(sigma**2 + (fraction * np.abs(np.where(np.isfinite(predicted), predicted, data))) ** 2)
+        if moved < 1e-8:
+            break
+    solution = optimize.least_squares(residuals, to_fit, bounds=(lower, upper), x_scale="jac", method="trf") if passes > 1 else solution
     jac = solution.jac
     dof = max(solution.fun.size - len(index), 1)
     reduced = float(np.sum(solution.fun**2) / dof)
@@ -225,7 +253,7 @@ def fit_parameters(
     p_best = parameters_at(theta)
     rms: dict[str, float] = {}
     errors = [[] for _ in measured]
-    for times, inputs, data, x0, warmup in prepared:
+    for times, inputs, data, x0, warmup, _ in prepared:
         predicted = simulate_samples(model.rhs, model.output, times, inputs, x0, p_best, out_index, warmup, max_step, method)
         for c in range(len(measured)):
             e = (predicted[:, c] - data[:, c])

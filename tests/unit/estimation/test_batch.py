@@ -82,3 +82,23 @@ def test_batch_fit_input_errors(rng):
     bad = Experiment(np.arange(5.0), np.zeros((5, 1)), np.zeros((4, 1)))
     with pytest.raises(ShapeError, match=r"experiment 0: `inputs` must be \(5, 1\) and `measurements` \(5, 1\); got \(5, 1\) and \(4, 1\)"):
         fit_parameters(model, [bad], measured={"y": 0.1}, estimate=["gain"])
+
+
+def test_relative_noise_weights_the_residuals(rng):
+    # Readings with 10 % multiplicative noise (plus 0.001 absolute): weighted by sqrt(0.001² + (0.1 |y|)²) the residuals
+    # are standard normal, so the reduced chi-square is chi2(n - 2)/(n - 2): 1 ± sqrt(2/198) = 1 ± 0.1; weighted by the
+    # absolute part alone it is of the order (0.1 × mean y / 0.001)², far above 1.
+    model = FirstOrderLag().model()
+    times = np.arange(200) * 0.05
+    inputs = np.where((times > 0.3) & (times < 5.0), 1.0, 0.2)
+    clean = lag_response(times, inputs, **TRUTH)
+    noisy = clean * (1 + 0.1 * rng.normal(size=200)) + 0.001 * rng.normal(size=200)
+    data = Experiment(times, inputs[:, None], noisy[:, None], {"y": 0.0})
+    options = dict(measured={"y": 0.001}, estimate=["time_constant", "gain"], initial={"time_constant": 0.3, "gain": 1.5}, integrator="RK4", max_step=0.01)
+    weighted = fit_parameters(model, [data], relative_noise={"y": 0.1}, **options)
+    assert weighted.reduced_chi_square == pytest.approx(1.0, abs=0.3)
+    for i, name in enumerate(weighted.names):
+        assert weighted.lower[i] < TRUTH[name] < weighted.upper[i]
+    assert fit_parameters(model, [data], **options).reduced_chi_square > 100
+    with pytest.raises(ParameterError, match=r"`relative_noise` names 'x', which is not in `measured` \['y'\]"):
+        fit_parameters(model, [data], relative_noise={"x": 0.1}, **options)
