@@ -133,7 +133,7 @@ PARAMETERS = (
     Parameter("rotor_resistance", "ohm", "R2 of the motor equivalent circuit", 0.076, NONZERO, PAPER),
     Parameter("leakage_inductance", "H", "L1 of the motor equivalent circuit", 0.00063, POSITIVE, PAPER),
     Parameter("fluid_time_constant", "s", "time constant of the flow response (the paper's fluid inertia)", 5.0, NONZERO, PAPER),
-    Parameter("flow_coefficient", "m^3.5/kg^0.5", "c in Q = c sqrt(dp)", 8.24123e-5, POSITIVE, PAPER),
+    Parameter("pipe_flow_coefficient", "m^3.5/kg^0.5", "c in Q = c sqrt(dp)", 8.24123e-5, POSITIVE, PAPER),
     Parameter("leak_coefficient", "m^1.5/kg^0.5", "c_l in Q_l = c_l A_l sqrt(dp)", 1.0, POSITIVE, PAPER),
     Parameter("thrust_heat_capacity", "J/K", "m c of the thrust bearing", 7.3, NONZERO, PAPER),
     Parameter("thrust_to_ambient_conductance", "W/K", "H_t1", 0.0034, POSITIVE, PAPER),
@@ -146,7 +146,7 @@ PARAMETERS = (
     Parameter("oil_radial_conductance", "W/K", "H_o2 between radial bearing and oil", 3.0, POSITIVE, PAPER),
     Parameter("oil_ambient_conductance", "W/K", "H_o3 between oil and ambient", 1.5, POSITIVE, PAPER),
     Parameter(
-        "impeller_wear_rate",
+        "impeller_area_wear_rate",
         "kg*s/m^7",
         "w_A in dA/dt = -w_A Q²",
         0.0,

@@ -129,7 +129,7 @@ def _friction_force(sigma, applied, kinetic, static, viscous, band):
 
 STATES = (
     State("position", "m", "position of the body along its path", 0.0),
-    State("slip", "m/s", "slip coordinate: velocity plus the stick band in the direction of motion", 0.0),
+    State("slip_velocity", "m/s", "slip coordinate: velocity plus the stick band in the direction of motion", 0.0),
 )
 INPUTS = (Input("applied_force", "N", "force pushing the body along its path", 0.0),)
 OUTPUTS = (
@@ -151,7 +151,7 @@ PARAMETERS = (
     Parameter(
         "static_friction_coefficient", "1", "breakaway friction coefficient mu_s >= mu_k", 0.4, POSITIVE, "illustrative default"
     ),
-    Parameter("viscous_friction", "N*s/m", "viscous friction coefficient c", 0.0, POSITIVE, "none by default"),
+    Parameter("linear_viscous_friction", "N*s/m", "viscous friction coefficient c", 0.0, POSITIVE, "none by default"),
     Parameter(
         "gravitational_acceleration",
         "m/s^2",

@@ -81,7 +81,7 @@ TWO_PI = 2.0 * math.pi
 ILLUSTRATIVE = "illustrative: 7014 angular-contact pair, 15 degrees, light preload"
 
 STATES = (
-    State("slip", "rad/s", "slip coordinate: speed plus the stick band in the direction of rotation", 0.0),
+    State("slip_speed", "rad/s", "slip coordinate: speed plus the stick band in the direction of rotation", 0.0),
     State("shaft_temperature", "K", "temperature of shaft and inner rings", 293.15),
     State("housing_temperature", "K", "temperature of housing and outer rings", 293.15),
     State("bearing_damage", "1", "consumed fraction of the front bearings' basic rating life", 0.0, nonnegative=True),
@@ -123,7 +123,7 @@ PARAMETERS = (
         "breakaway_ratio", "1", "breakaway over kinetic friction torque rho_s >= 1", 1.5, (1.0, math.inf), "illustrative default"
     ),
     Parameter(
-        "stick_band",
+        "stick_speed_band",
         "rad/s",
         "half-width of the stick band; >= 2 h tau_k / J for fixed steps h",
         1.0,
@@ -250,5 +250,5 @@ class Spindle(Component):
 
     def slip_for_speed(self, speed: float) -> float:
         """Initial slip coordinate for a spindle turning at ``speed`` [rad/s]: ω + b·sign(ω). [rad/s]"""
-        band = self.parameter("stick_band")
+        band = self.parameter("stick_speed_band")
         return float(speed + math.copysign(band, speed)) if speed != 0.0 else 0.0

@@ -50,12 +50,12 @@ def run(output_dir: Path) -> dict:
     heat = tau_d * speed
     t = np.linspace(0.0, 3e4, 301)
     warm = spindle.simulate(
-        t, x0={"slip": spindle.slip_for_speed(speed)}, inputs={"drive_torque": tau_d}, rtol=1e-10, atol=1e-10, method="BDF"
+        t, x0={"slip_speed": spindle.slip_for_speed(speed)}, inputs={"drive_torque": tau_d}, rtol=1e-10, atol=1e-10, method="BDF"
     )
     t_h, t_s = 293.15 + heat / 50.0, 293.15 + heat / 50.0 + heat / 10.0
     long = spindle.simulate(
         [0.0, 2e5],
-        x0={"slip": spindle.slip_for_speed(speed)},
+        x0={"slip_speed": spindle.slip_for_speed(speed)},
         inputs={"drive_torque": tau_d},
         rtol=1e-10,
         atol=1e-10,

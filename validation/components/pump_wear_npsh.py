@@ -26,7 +26,7 @@ G, RHO = 9.80665, 998.2
 
 def run(output_dir: Path) -> dict:
     started = time.perf_counter()
-    pump = DaigleGoebelPump("pump", impeller_wear_rate=1e-2, thrust_wear_rate=1e-10, radial_wear_rate=2e-10)
+    pump = DaigleGoebelPump("pump", impeller_area_wear_rate=1e-2, thrust_wear_rate=1e-10, radial_wear_rate=2e-10)
     t = np.concatenate([np.linspace(0.0, 200.0, 20001)[:-1], np.linspace(200.0, 7200.0, 3501)])  # fine over the start-up
     result = pump.simulate(t, rtol=1e-10, atol=1e-14)
     q, w = result["flow_rate"].values, result["shaft_speed"].values

@@ -58,7 +58,7 @@ def test_bearing_and_oil_temperatures_settle_at_the_linear_heat_balance():
 
 def test_wear_laws_integrate_the_flow_and_the_friction_work():
     # dA/dt = -w_A Q²  ->  A(T) = A0 - w_A ∫Q² dt ;  dr/dt = w r w²  ->  r(T) = r0 exp(w ∫w² dt)
-    pump = DaigleGoebelPump("p", impeller_wear_rate=1e-2, thrust_wear_rate=1e-10, radial_wear_rate=2e-10)
+    pump = DaigleGoebelPump("p", impeller_area_wear_rate=1e-2, thrust_wear_rate=1e-10, radial_wear_rate=2e-10)
     t = np.linspace(0.0, 2000.0, 4001)
     result = pump.simulate(t, rtol=1e-10, atol=1e-14)
     q = result["flow_rate"].values

@@ -64,7 +64,7 @@ def test_the_adaptive_simulate_path_locates_the_stop_and_sticks():
     band = component.parameter("stick_band")
     stop = Event("stop", lambda t, x, u, p: x[1] - band, terminal=False, direction=-1.0)
     result = component.simulate(
-        np.linspace(0.0, 6.0, 301), x0={"slip": component.slip_for_velocity(V0)}, events=[stop], rtol=1e-10, atol=1e-12
+        np.linspace(0.0, 6.0, 301), x0={"slip_velocity": component.slip_for_velocity(V0)}, events=[stop], rtol=1e-10, atol=1e-12
     )
     assert result["event_time"].values.tolist() == pytest.approx([STOP_TIME], abs=1e-9)
     speed = result["velocity"].values

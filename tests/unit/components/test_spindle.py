@@ -77,7 +77,7 @@ def test_heat_balance_at_steady_speed():
     heat = tau_d * speed
     result = spindle.simulate(
         [0.0, 2e5],
-        x0={"slip": spindle.slip_for_speed(speed)},
+        x0={"slip_speed": spindle.slip_for_speed(speed)},
         inputs={"drive_torque": tau_d, "coolant_temperature": 293.15},
         rtol=1e-10,
         atol=1e-10,
