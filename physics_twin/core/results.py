@@ -62,6 +62,7 @@ def model_dataset(
         attrs={"description": "parameter values used (SI units, see parameter_unit)"},
     )
     dataset = dataset.assign_coords(
+        state=("state", np.asarray(model.state_names, dtype=str)),  # the state names; length 0 for algebraic models
         parameter=("parameter", np.asarray(model.parameter_names, dtype=str)),  # str even when empty
         parameter_unit=("parameter", np.asarray([p.unit for p in model.parameters], dtype=str)),
     )

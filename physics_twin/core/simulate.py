@@ -209,7 +209,8 @@ def simulate(
     out_u: list[np.ndarray] = []
     event_times: list[float] = []
     event_names: list[str] = []
-    found_at_edge: set[int] = set()
+    last_sign = [0.0] * len(events)  # sign of each event function at its last sample, carried across segments
+    last_zero: list[float | None] = [None] * len(events)  # time of an exact zero not yet followed by a sign
     stopped = False
     n_states = len(model.states)
     if events and n_states == 0:
@@ -241,44 +242,35 @@ def simulate(
                 raise SimulationError(_non_finite_message(model, t, state, derivative))
             return derivative
 
-        scipy_events = []
-        for event in events:
-            def g(t: float, state: np.ndarray, e: Event = event, u_of: Callable[[float], np.ndarray] = u_at) -> float:
-                return float(e.function(t, state, u_of(t), p))
-            g.terminal = event.terminal  # type: ignore[attr-defined]
-            g.direction = event.direction  # type: ignore[attr-defined]
-            scipy_events.append(g)
         # the segment's end is always evaluated: it is the next segment's initial state
         solver_grid = grid if grid.size and grid[-1] == stop else np.append(grid, stop)
         solution = solve_ivp(
             f, (start, stop), x, method=method, t_eval=solver_grid, rtol=rtol, atol=atol,
-            max_step=max_step, events=scipy_events or None, dense_output=False,
+            max_step=max_step, dense_output=bool(events),
         )
         if solution.status == -1:
             reached = solution.t[-1] if solution.t.size else start
             raise SimulationError(f"solver {method} failed at t = {reached:.6g} s in model {model.name!r}: {solution.message}")
-        # scipy returns y as an empty *list* when a terminal event stops the segment before its first t_eval point
-        trajectory = np.asarray(solution.y, dtype=float).reshape(n_states, -1)
-        for t, state in zip(solution.t, trajectory.T, strict=True):
-            if t in grid:
+        hits = _locate_events(events, solution.sol, start, stop, u_at, p, last_sign, last_zero) if events else []
+        terminal = next((hit for hit in hits if events[hit[1]].terminal), None)
+        end = terminal[0] if terminal is not None else math.inf
+        for t, state in zip(solution.t, solution.y.T, strict=True):
+            if t in grid and t <= end:
                 out_t.append(float(t))
                 out_x.append(state)
                 out_u.append(input_at(float(t), start))
-        located = zip(events, solution.t_events or [], solution.y_events or [], strict=False)
-        for index, (event, hits, states_at) in enumerate(located):
-            for t_hit, x_hit in zip(hits, states_at, strict=True):
-                if t_hit == start and index in found_at_edge:
-                    continue  # a zero exactly at a breakpoint: the previous segment already reported it at its end
-                event_times.append(float(t_hit))
-                event_names.append(event.name)
-                if event.terminal:
-                    out_t.append(float(t_hit))
-                    out_x.append(x_hit)
-                    out_u.append(input_at(float(t_hit), start))
-        if solution.status == 1:
+        for t_hit, index in hits:
+            if t_hit > end:
+                break
+            event_times.append(t_hit)
+            event_names.append(events[index].name)
+        if terminal is not None:
+            if not (out_t and out_t[-1] == end):
+                out_t.append(end)
+                out_x.append(solution.sol(end))
+                out_u.append(input_at(end, start))
             stopped = True
             break
-        found_at_edge = {k for k, hits in enumerate(solution.t_events or []) if len(hits) and hits[-1] == stop}
         x = solution.y[:, -1].copy()
     order = np.argsort(out_t, kind="stable")
     t_arr = np.asarray(out_t)[order]
@@ -291,3 +283,51 @@ def simulate(
     dataset["event_time"] = xr.DataArray(np.asarray(event_times, float), dims="event", attrs={"units": "s", "description": "time of each located event"})
     dataset = dataset.assign_coords(event=("event", np.asarray(event_names, dtype=str)))  # str even when empty
     return dataset
+
+
+#: Samples of each event function per solver step on the dense output. scipy checks only step ends, so a
+#: function that crosses zero twice within one (long) step would be missed entirely.
+EVENT_SAMPLES_PER_STEP = 16
+
+
+def _locate_events(events, dense, start: float, stop: float, u_at, p: np.ndarray, last_sign: list[float], last_zero: list[float | None]) -> list[tuple[float, int]]:
+    """Zero crossings of every event function within ``[start, stop]``, sorted by time.
+
+    Each solver step is sampled at :data:`EVENT_SAMPLES_PER_STEP` points of the dense solution; a crossing is a change
+    of sign between the last non-zero sample and the next non-zero one (a function that reaches exactly zero and
+    returns is no event; one that reaches zero and goes on crosses once), refined with Brent's method. ``last_sign``
+    (and ``last_zero`` a pending exact zero) across segments, so a crossing caused by an input jump at a breakpoint
+    is reported at the breakpoint, once. Directions filter as in scipy (+1 rising, -1 falling, 0 both).
+    """
+    from scipy.optimize import brentq
+
+    steps = np.asarray(dense.ts, dtype=float)
+    pieces = [np.linspace(a, b, EVENT_SAMPLES_PER_STEP + 1) for a, b in zip(steps[:-1], steps[1:], strict=True)]
+    samples = np.unique(np.concatenate([[start], *pieces]))
+    samples = samples[(samples >= start) & (samples <= stop)]
+    hits: list[tuple[float, int]] = []
+    for index, event in enumerate(events):
+
+        def g(t: float, e: Event = event) -> float:
+            return float(e.function(t, dense(t), u_at(t), p))
+
+        previous_t, previous_value, sign, zero_at = start, None, last_sign[index], last_zero[index]
+        for t in samples:
+            value = g(float(t))
+            current = math.copysign(1.0, value) if value != 0.0 else 0.0
+            if current == 0.0:
+                zero_at = float(t) if zero_at is None else zero_at
+                continue
+            if sign != 0.0 and current != sign:
+                rising = current > 0.0
+                if event.direction == 0 or (event.direction > 0) == rising:
+                    if zero_at is not None:  # reached exactly zero there, then went on: the event is at that zero
+                        root = zero_at
+                    elif previous_value is None:  # the sign changed across a breakpoint (an input jump): event there
+                        root = start
+                    else:
+                        root = float(brentq(g, previous_t, float(t), xtol=1e-12 * max(1.0, abs(float(t))), rtol=4 * np.finfo(float).eps))
+                    hits.append((root, index))
+            sign, previous_t, previous_value, zero_at = current, float(t), value, None
+        last_sign[index], last_zero[index] = sign, zero_at
+    return sorted(hits)
