@@ -68,9 +68,17 @@ def nees(error: np.ndarray, covariance: np.ndarray) -> np.ndarray:
     return np.einsum("...i,...i->...", error, solved)
 
 
-def condition_numbers(covariance: np.ndarray) -> np.ndarray:
-    """2-norm condition number λmax / λmin of each covariance (inf when singular). [1]"""
+def condition_numbers(covariance: np.ndarray, scaled: bool = False) -> np.ndarray:
+    """2-norm condition number λmax / λmin of each covariance (inf when singular). [1]
+
+    With ``scaled`` the condition number of the correlation matrix ``D^-1/2 P D^-1/2`` (D = diag P): what is left
+    after rescaling every coordinate to unit variance, i.e. the part that rescaling cannot remove.
+    """
     covariance = np.asarray(covariance, dtype=float)
+    if scaled:
+        std = np.sqrt(np.clip(np.einsum("...ii->...i", covariance), 0.0, None))
+        std = np.where(std > 0, std, 1.0)
+        covariance = covariance / (std[..., :, None] * std[..., None, :])
     if covariance.shape[-1] == 0:
         return np.ones(covariance.shape[:-2])
     finite = np.all(np.isfinite(covariance), axis=(-2, -1))
@@ -118,8 +126,9 @@ def consistency_summary(result: xr.Dataset, measured: Sequence[str]) -> dict[str
         summary[f"{name}_normalised_innovation_mean"] = float(np.mean(normalised[finite])) if finite.any() else math.nan
     summary["samples_gated"] = int(result["gated"].sum())
     summary["gaps_flagged"] = int(result["gap"].sum())
-    if "covariance_condition" in result:
-        condition = result["covariance_condition"].values
-        finite = condition[~np.isnan(condition)]
-        summary["covariance_condition_max"] = float(np.max(finite)) if finite.size else math.nan
+    for name in ("covariance_condition", "correlation_condition"):
+        if name in result:
+            condition = result[name].values
+            finite = condition[~np.isnan(condition)]
+            summary[f"{name}_max"] = float(np.max(finite)) if finite.size else math.nan
     return summary

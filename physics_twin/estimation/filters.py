@@ -758,7 +758,10 @@ class KalmanFilter:
                 variables[f"{sensor}_gated"] = xr.DataArray(gated[:, g].astype(np.int8), dims="time", attrs={"units": "1", "description": f"1 where sensor {sensor!r}'s update was gated"})
         variables["gap"] = xr.DataArray(gaps.astype(np.int8), dims="time", attrs={"units": "1", "description": "1 where the interval before the sample exceeded gap_threshold"})
         condition = condition_numbers(p_post)
-        variables["covariance_condition"] = xr.DataArray(condition, dims="time", attrs={"units": "1", "description": "2-norm condition number of the posterior covariance (transformed space)"})
+        variables["covariance_condition"] = xr.DataArray(condition, dims="time", attrs={
+            "units": "1", "description": "2-norm condition number of the posterior covariance (transformed space)"})
+        variables["correlation_condition"] = xr.DataArray(condition_numbers(p_post, scaled=True), dims="time", attrs={
+            "units": "1", "description": "condition number of the posterior correlation matrix (what rescaling cannot remove)"})
         variables["mean_transformed"] = xr.DataArray(z_post, dims=("time", "augmented"), attrs={"units": "transformed", "description": "posterior mean in the filter's transformed space (log/logit/identity per coordinate)"})
         variables["covariance"] = xr.DataArray(p_post, dims=("time", "augmented", "augmented_"), attrs={"units": "transformed", "description": "posterior covariance in the filter's transformed space"})
         dataset = xr.Dataset(variables, coords={
@@ -772,11 +775,15 @@ class KalmanFilter:
         if self.condition_warning is not None and worst > self.condition_warning:
             k = int(np.nanargmax(condition))
             variances = np.diag(p_post[k])
+            scaled = float(dataset["correlation_condition"].values[k])
             warnings.warn(
                 f"the filter's covariance is badly conditioned: condition number {worst:.3g} at t = {times[k]:.6g} s "
                 f"(threshold {self.condition_warning:.3g}); variances range from {np.min(variances):.3g} to {np.max(variances):.3g}. "
                 "Rounding can lose the small variances: consider rescaling the state (units of similar magnitude), "
-                "or check unobservable states whose variance grows without bound.",
+                "or check unobservable states whose variance grows without bound. With every coordinate scaled to unit "
+                f"variance the condition number would be {scaled:.3g}"
+                + (" (rescaling would help; the square-root filter is the least sensitive meanwhile)." if scaled < 1e8
+                   else ": strongly correlated coordinates, which rescaling does not cure (check identifiability)."),
                 ConditioningWarning,
                 stacklevel=3,
             )
