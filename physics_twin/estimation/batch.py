@@ -63,13 +63,14 @@ class FitResult:
     values : numpy.ndarray
         Best-fit values. [parameter units]
     std : numpy.ndarray
-        Standard deviations (delta method from the log-space covariance). [parameter units]
+        Standard deviations (delta method from the log-space covariance); inf for a parameter the data do not
+        resolve (zero sensitivity), whose interval is then unbounded. [parameter units]
     lower, upper : numpy.ndarray
         Confidence interval bounds at ``confidence``. [parameter units]
     confidence : float
         Confidence level of the intervals.
     correlation : numpy.ndarray
-        Parameter correlation matrix (fitted space).
+        Parameter correlation matrix (fitted space); NaN in the rows of parameters the data do not resolve.
     singular_values : numpy.ndarray
         Singular values of the weighted sensitivity matrix (identifiability).
     reduced_chi_square : float
@@ -98,13 +99,18 @@ class FitResult:
 
     def identifiability_warnings(self, correlation_limit: float = 0.95, condition_limit: float = 1e8) -> list[str]:
         """Plain-language warnings: strongly correlated pairs and a near-singular sensitivity matrix."""
-        warnings = []
+        warnings = [f"{name} is not identifiable from these data: the fit is insensitive to it (unbounded interval)."
+                    for name, std in zip(self.names, self.std, strict=True) if not np.isfinite(std)]
         for i in range(len(self.names)):
             for j in range(i + 1, len(self.names)):
                 if abs(self.correlation[i, j]) > correlation_limit:
                     warnings.append(f"{self.names[i]} and {self.names[j]} are correlated ({self.correlation[i, j]:+.3f}): the data hardly separate them.")
-        if self.singular_values.size and self.singular_values[-1] <= self.singular_values[0] / condition_limit:
-            warnings.append(f"the sensitivity matrix is near-singular (condition {self.singular_values[0] / max(self.singular_values[-1], 1e-300):.3g}).")
+        values = self.singular_values
+        if values.size and values[-1] <= values[0] / condition_limit:
+            condition = values[0] / values[-1] if values[-1] > 0 else math.inf
+            warnings.append(f"the sensitivity matrix is near-singular (condition {condition:.3g}).")
+        elif values.size and values[0] == 0:
+            warnings.append("the data are insensitive to every fitted parameter (zero sensitivity matrix).")
         return warnings
 
 
@@ -212,7 +218,7 @@ def fit_parameters(
             predicted = simulate_samples(model.rhs, model.output, times, inputs, x0, p, out_index, warmup, max_step, method)
             weighted = (predicted - data) / weight_std
             weighted = weighted[~np.isnan(data)]
-            parts.append(np.where(np.isfinite(weighted), weighted, 1e6))
+            parts.append(np.clip(np.where(np.isfinite(weighted), weighted, 1e6), -1e100, 1e100))  # squares must not overflow
         return np.concatenate(parts)
 
     first = residuals(to_fit)
@@ -239,17 +245,25 @@ def fit_parameters(
     jac = solution.jac
     dof = max(solution.fun.size - len(index), 1)
     reduced = float(np.sum(solution.fun**2) / dof)
-    singular = np.linalg.svd(jac, compute_uv=False)
-    covariance = np.linalg.pinv(jac.T @ jac) * max(reduced, 1.0)
+    _, singular, right = np.linalg.svd(jac, full_matrices=False)
+    # directions the data do not resolve (singular values at rounding level) have unbounded variance: a pseudo-inverse
+    # would report zero variance there, i.e. a zero-width interval for a parameter the data say nothing about
+    resolved = singular > max(jac.shape) * np.finfo(float).eps * (singular[0] if singular.size else 0.0)
+    covariance = (right[resolved].T / singular[resolved] ** 2) @ right[resolved] * max(reduced, 1.0)
+    unresolved = np.any(np.abs(right[~resolved]) > 1e-8, axis=0)
     std_fit = np.sqrt(np.clip(np.diag(covariance), 0, None))
+    std_fit[unresolved] = np.inf
     denominator = np.outer(std_fit, std_fit)
-    correlation = np.divide(covariance, denominator, out=np.zeros_like(covariance), where=denominator > 0)
+    correlation = np.divide(covariance, denominator, out=np.zeros_like(covariance), where=np.isfinite(denominator) & (denominator > 0))
+    correlation[unresolved, :] = np.nan
+    correlation[:, unresolved] = np.nan
     z = stats.norm.ppf(0.5 + confidence / 2)
     theta = solution.x
     values = np.where(use_log, np.exp(theta), theta)
-    low = np.where(use_log, np.exp(theta - z * std_fit), theta - z * std_fit)
-    high = np.where(use_log, np.exp(theta + z * std_fit), theta + z * std_fit)
-    std = np.where(use_log, values * std_fit, std_fit)
+    with np.errstate(invalid="ignore", over="ignore"):
+        low = np.where(use_log, np.exp(theta - z * std_fit), theta - z * std_fit)
+        high = np.where(use_log, np.exp(theta + z * std_fit), theta + z * std_fit)
+        std = np.where(use_log, values * std_fit, std_fit)
     p_best = parameters_at(theta)
     rms: dict[str, float] = {}
     errors = [[] for _ in measured]

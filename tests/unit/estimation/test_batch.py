@@ -72,7 +72,11 @@ def test_unidentifiable_pair_is_reported():
     times = np.arange(20) * 0.1
     flat = Experiment(times, np.zeros((20, 1)), np.zeros((20, 1)), {"y": 0.0})
     fit = fit_parameters(model, [flat], measured={"y": NOISE}, estimate=["time_constant", "gain"], integrator="RK4", max_step=0.01)
-    assert any("near-singular" in w for w in fit.identifiability_warnings())
+    warnings = fit.identifiability_warnings()
+    assert any("near-singular (condition inf)" in w for w in warnings)
+    assert "gain is not identifiable from these data: the fit is insensitive to it (unbounded interval)." in warnings
+    # no information is not certainty: the intervals are unbounded, not of zero width
+    assert np.all(np.isinf(fit.std)) and np.all(fit.lower == 0.0) and np.all(np.isinf(fit.upper))
 
 
 def test_batch_fit_input_errors(rng):
