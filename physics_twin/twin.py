@@ -415,7 +415,7 @@ class Twin:
             gate_patience=settings.gate_patience,
             gap_threshold=settings.gap_threshold,
             # SI states mix scales (flow ~1e-3 m³/s beside speeds ~1e2 rad/s) that a twin's user cannot rescale; the
-            # condition numbers land in the dataset attrs (covariance_condition_max, correlation_condition_max) instead.
+            # condition numbers land in the dataset attrs (covariance_condition_max, correlation_condition_at_max) instead.
             condition_warning=None,
         )
 

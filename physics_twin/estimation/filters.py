@@ -744,8 +744,10 @@ class KalmanFilter:
         used = dof > 0
         total_nis = np.where(used.any(axis=1), np.where(used, nis, 0.0).sum(axis=1), np.nan)
         total_dof = dof.sum(axis=1)
-        nis_lower = np.where(total_dof > 0, stats.chi2.ppf(0.025, np.maximum(total_dof, 1)), np.nan)
-        nis_upper = np.where(total_dof > 0, stats.chi2.ppf(0.975, np.maximum(total_dof, 1)), np.nan)
+        levels = np.arange(total_dof.max() + 1 if total_dof.size else 1)  # chi-square quantiles once per number of channels
+        lower_by_dof = np.where(levels > 0, stats.chi2.ppf(0.025, np.maximum(levels, 1)), np.nan)
+        upper_by_dof = np.where(levels > 0, stats.chi2.ppf(0.975, np.maximum(levels, 1)), np.nan)
+        nis_lower, nis_upper = lower_by_dof[total_dof], upper_by_dof[total_dof]
         variables["nis"] = xr.DataArray(total_nis, dims="time", attrs={"units": "1", "description": "normalised innovation squared (sum over the sensors' updates)"})
         variables["nis_dof"] = xr.DataArray(total_dof, dims="time", attrs={"units": "1", "description": "number of channels in the update (chi-square degrees of freedom)"})
         variables["nis_lower"] = xr.DataArray(nis_lower, dims="time", attrs={"units": "1", "description": "2.5 % chi-square quantile for this step"})
@@ -760,8 +762,6 @@ class KalmanFilter:
         condition = condition_numbers(p_post)
         variables["covariance_condition"] = xr.DataArray(condition, dims="time", attrs={
             "units": "1", "description": "2-norm condition number of the posterior covariance (transformed space)"})
-        variables["correlation_condition"] = xr.DataArray(condition_numbers(p_post, scaled=True), dims="time", attrs={
-            "units": "1", "description": "condition number of the posterior correlation matrix (what rescaling cannot remove)"})
         variables["mean_transformed"] = xr.DataArray(z_post, dims=("time", "augmented"), attrs={"units": "transformed", "description": "posterior mean in the filter's transformed space (log/logit/identity per coordinate)"})
         variables["covariance"] = xr.DataArray(p_post, dims=("time", "augmented", "augmented_"), attrs={"units": "transformed", "description": "posterior covariance in the filter's transformed space"})
         dataset = xr.Dataset(variables, coords={
@@ -775,7 +775,7 @@ class KalmanFilter:
         if self.condition_warning is not None and worst > self.condition_warning:
             k = int(np.nanargmax(condition))
             variances = np.diag(p_post[k])
-            scaled = float(dataset["correlation_condition"].values[k])
+            scaled = float(dataset.attrs["correlation_condition_at_max"])
             warnings.warn(
                 f"the filter's covariance is badly conditioned: condition number {worst:.3g} at t = {times[k]:.6g} s "
                 f"(threshold {self.condition_warning:.3g}); variances range from {np.min(variances):.3g} to {np.max(variances):.3g}. "
