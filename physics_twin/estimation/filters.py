@@ -683,6 +683,10 @@ class KalmanFilter:
     def _jacobian_kernels(self) -> tuple[Any, Any]:
         return self.model.rhs, self.model.output
 
+    def _loop(self) -> Any:
+        """The compiled loop this filter runs (same arguments and results for every filter)."""
+        return _compiled.filter_run
+
     def _settings(self) -> list[float]:
         return [1.0, 2.0, 0.0]
 
@@ -695,7 +699,7 @@ class KalmanFilter:
                              getattr(self, "finite_difference_step", FINITE_DIFFERENCE_STEP)], float)
         codes = np.array([kind, self.integrator, 0, jacobian_bits, self.gate_patience], dtype=np.int64)
         rhs_jacobian, output_jacobian = self._jacobian_kernels()
-        return _compiled.filter_run(
+        return self._loop()(
             self.model.rhs, self.model.output, rhs_jacobian, output_jacobian,
             c(times), c(inputs), c(measurements), c(state.mean), c(state.covariance), float(state.time),
             self._q_rate, self._r_diag, self._r_relative,
@@ -802,23 +806,34 @@ class UnscentedKalmanFilter(KalmanFilter):
         the classic UKF (filterpy's algorithm). They agree to rounding.
     alpha, beta, kappa : float
         Merwe scaled sigma-point parameters (``lambda = alpha² (n + kappa) - n``).
+    estimation : {"joint", "dual"}
+        ``"joint"`` (default): states and parameters in one augmented vector with their cross-covariance.
+        ``"dual"``: two unscented filters side by side, one for the states with the parameters at their
+        estimate, one for the parameters whose measurement model propagates the previous state estimate
+        (Wan, van der Merwe & Nelson 2000); the cross-covariance is not kept. The dual filter runs in the
+        classic (not square-root) form and does not support ``excitation_threshold``.
     **options
         Everything :class:`KalmanFilter` takes (``measured``, ``sensors``, ``estimate``, noise,
         integrator, gating, gaps, excitation, ...).
     """
 
     def __init__(self, model: Model, *, square_root: bool = True, alpha: float = 1.0, beta: float = 2.0, kappa: float = 0.0,
-                 **options: Any) -> None:
+                 estimation: str = "joint", **options: Any) -> None:
         self.square_root = bool(square_root)
         self.alpha, self.beta, self.kappa = alpha, beta, kappa
+        self.estimation = estimation
         self.kind = "sr-ukf" if self.square_root else "ukf"
         self._label = "SR-UKF" if self.square_root else "UKF"
+        if estimation == "dual":
+            self.kind, self._label = "dual-ukf", "dual UKF"
         _reject_unknown(options)
         super().__init__(model, **options)
         self.alpha, self.beta, self.kappa = float(alpha), float(beta), float(kappa)
 
     def _own_problems(self) -> list[str]:
         problems = []
+        if self.estimation not in ("joint", "dual"):
+            problems.append(f"`estimation` must be 'joint' or 'dual'; got {self.estimation!r}.")
         for name in ("alpha", "beta", "kappa"):
             value = getattr(self, name)
             if not (_number(value) and math.isfinite(value)):
@@ -834,6 +849,19 @@ class UnscentedKalmanFilter(KalmanFilter):
 
     def _settings(self) -> list[float]:
         return [self.alpha, self.beta, self.kappa]
+
+    def _loop(self) -> Any:
+        if self.estimation != "dual":
+            return super()._loop()
+        from physics_twin.estimation._dual import dual_run
+
+        if self.excitation_threshold is not None:
+            raise EstimationError("the dual filter does not freeze parameters by excitation; use estimation='joint'.")
+
+        def run(rhs, output, rhs_jacobian, output_jacobian, *arguments):
+            return dual_run(rhs, output, *arguments)
+
+        return run
 
 
 class ExtendedKalmanFilter(KalmanFilter):
@@ -909,13 +937,14 @@ def _reject_unknown(options: Mapping[str, Any]) -> None:
         raise TypeError(f"unknown keyword argument(s) {unknown}; the filters take {sorted(_COMMON_OPTIONS)}.")
 
 
-FILTER_KINDS = ("sr-ukf", "ukf", "ekf")
+FILTER_KINDS = ("sr-ukf", "ukf", "ekf", "dual-ukf")
 
 
 def create_filter(kind: str, model: Model, **options: Any) -> KalmanFilter:
-    """A filter by name: ``"sr-ukf"`` (square-root UKF, the default elsewhere), ``"ukf"`` or ``"ekf"``.
+    """A filter by name: ``"sr-ukf"`` (square-root UKF, the default elsewhere), ``"ukf"``, ``"ekf"`` or ``"dual-ukf"``.
 
-    ``options`` go to :class:`UnscentedKalmanFilter` or :class:`ExtendedKalmanFilter`.
+    ``options`` go to :class:`UnscentedKalmanFilter` or :class:`ExtendedKalmanFilter`; ``"dual-ukf"`` is the
+    unscented filter with ``estimation="dual"``.
     """
     key = str(kind).lower()
     if key == "sr-ukf":
@@ -924,4 +953,6 @@ def create_filter(kind: str, model: Model, **options: Any) -> KalmanFilter:
         return UnscentedKalmanFilter(model, square_root=False, **options)
     if key == "ekf":
         return ExtendedKalmanFilter(model, **options)
+    if key == "dual-ukf":
+        return UnscentedKalmanFilter(model, square_root=False, estimation="dual", **options)
     raise ParameterError(f"`kind` must be one of {list(FILTER_KINDS)}; got {kind!r}.")

@@ -70,8 +70,8 @@ def run_generic(flt: Any, times, inputs, measurements, state, gate, freeze) -> t
     from filterpy.kalman import MerweScaledSigmaPoints
     from filterpy.kalman import UnscentedKalmanFilter as FilterpyUKF
 
-    if flt.kind == "ekf":
-        raise EstimationError("the EKF needs compiled model kernels; over plain-Python kernels use the UKF (kind 'ukf' or 'sr-ukf').")
+    if flt.kind in ("ekf", "dual-ukf"):
+        raise EstimationError(f"the {flt._label} needs compiled model kernels; over plain-Python kernels use the joint UKF (kind 'ukf' or 'sr-ukf').")
     if flt.excitation_threshold is not None or np.any(freeze):
         raise EstimationError(
             "freezing parameter updates (`excitation_threshold`, `freeze_parameters`) needs compiled model kernels; "
