@@ -425,7 +425,7 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
         gap_threshold=r.duration(filter_raw.get("gap_threshold"), "filter.gap_threshold", default=math.inf),
         initial_from_measurement={k: str(v) for k, v in r.table(filter_raw.get("initial_from_measurement"), "filter.initial_from_measurement").items()},
         onset=onset,
-        kind=r.text(filter_raw, "kind", "filter", default="sr-ukf", choices=("sr-ukf", "ukf", "ekf")),
+        kind=r.text(filter_raw, "kind", "filter", default="sr-ukf", choices=("sr-ukf", "ukf", "ekf", "dual-ukf")),
     )
 
     calibration = None

@@ -238,3 +238,23 @@ def test_dual_and_joint_estimation_both_learn_the_resistance(motor_data):
     assert np.all(dual["covariance"].values[:, :2, 2] == 0.0)
     with pytest.raises(ParameterError, match=r"`estimation` must be 'joint' or 'dual'; got 'both'"):
         UnscentedKalmanFilter(model, estimation="both", **options)
+
+
+def test_twin_config_chooses_the_filter():
+    import tomllib
+    from pathlib import Path
+
+    from physics_twin.config import parse_config
+    from physics_twin.errors import ConfigError
+    from physics_twin.twin import Twin
+
+    examples = Path(__file__).resolve().parents[3] / "examples"
+    raw = tomllib.loads((examples / "skab_pump_motor.toml").read_text())
+    assert parse_config(raw).filter.kind == "sr-ukf"  # the default
+    raw["filter"]["kind"] = "ekf"
+    twin = Twin(parse_config(raw, "skab_pump_motor.toml with kind = ekf"))
+    result = twin.run(twin.read(examples / "skab" / "valve2_3.csv"))
+    assert result.dataset.attrs["filter"] == "EKF"
+    raw["filter"]["kind"] = "pf"
+    with pytest.raises(ConfigError, match=r"`filter.kind` must be one of \['sr-ukf', 'ukf', 'ekf', 'dual-ukf'\]; got 'pf'"):
+        parse_config(raw)
