@@ -299,7 +299,7 @@ def substeps(dt, max_step):
     Times such as ``k * 1e-3`` carry rounding of ~1e-15 s, so an interval meant to be one ``max_step`` long can come
     out a hair longer; it must not take two sub-steps.
     """
-    return max(1, int(math.ceil(dt / max_step * (1.0 - 1e-9))))
+    return max(1, math.ceil(dt / max_step * (1.0 - 1e-9)))
 
 
 @jit

@@ -126,7 +126,8 @@ def block_update(sig, ysig, count_points, wm, wc, first, size, used, count, s_fa
 
 
 @jit
-def innovation_factor(ysig, count_points, wm, wc, used, count, r_now, nu_out, measurements_row, channels, output_angles, s_sub, s_factor):
+def innovation_factor(ysig, count_points, wm, wc, used, count, r_now, nu_out, measurements_row, channels, output_angles, s_sub,
+                      s_factor):
     """Predicted reading, innovation and Cholesky factor of the innovation covariance for the ``used`` channels."""
     ymean = np.zeros(count)
     for a in range(count):
@@ -228,7 +229,8 @@ def dual_run(
                 propagate_points(rhs, t_last, sig, 0, points_x, u_last, dt, n_states, p_base, parameter_index, transforms,
                                  lower, upper, max_step, method, x, p, stage, prop)
                 if not finite_rows(prop, points_x, nz):
-                    return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen, NOT_FINITE, k)
+                    return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
+                            NOT_FINITE, k)
                 sigma_mean(prop, n_x, wm_x, angles, z)
                 sigma_deviations(prop, n_x, z, angles, dev)
                 for r in range(n_x):
@@ -307,7 +309,8 @@ def dual_run(
                 measure_points(output, t, prop, 0, points_p, u, channels, size, output_index, n_states, p_base,
                                parameter_index, transforms, lower, upper, x, p, ysig)
                 if not finite_rows(ysig, points_p, size):
-                    return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen, NOT_FINITE, k)
+                    return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
+                            NOT_FINITE, k)
                 if not innovation_factor(ysig, points_p, wm_p, wc_p, used, count, r_now, nu_p, measurements[k], channels,
                                          output_angles, s_sub, s_factor):
                     return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,

@@ -104,7 +104,8 @@ class FitResult:
         for i in range(len(self.names)):
             for j in range(i + 1, len(self.names)):
                 if abs(self.correlation[i, j]) > correlation_limit:
-                    warnings.append(f"{self.names[i]} and {self.names[j]} are correlated ({self.correlation[i, j]:+.3f}): the data hardly separate them.")
+                    warnings.append(f"{self.names[i]} and {self.names[j]} are correlated ({self.correlation[i, j]:+.3f}): the "
+                                    "data hardly separate them.")
         values = self.singular_values
         if values.size and values[-1] <= values[0] / condition_limit:
             condition = values[0] / values[-1] if values[-1] > 0 else math.inf
@@ -184,7 +185,8 @@ def fit_parameters(
     use_log = bounds[:, 0] >= 0
     start = base[index]
     if np.any(use_log & (start <= 0)):
-        raise ParameterError(f"starting values of log-fitted parameters must be > 0; got {dict(zip(estimate, start.tolist(), strict=True))}.")
+        raise ParameterError("starting values of log-fitted parameters must be > 0; got "
+                             f"{dict(zip(estimate, start.tolist(), strict=True))}.")
     to_fit = np.where(use_log, np.log(np.where(use_log, start, 1.0)), start)
     lower = np.where(use_log, np.log(np.maximum(bounds[:, 0], 1e-300)), bounds[:, 0])
     upper = np.where(use_log, np.log(bounds[:, 1]), bounds[:, 1])
@@ -237,11 +239,13 @@ def fit_parameters(
         to_fit = solution.x
         for entry in prepared:
             times, inputs, data, x0, warmup, _ = entry
-            predicted = simulate_samples(model.rhs, model.output, times, inputs, x0, parameters_at(to_fit), out_index, warmup, max_step, method)
+            predicted = simulate_samples(model.rhs, model.output, times, inputs, x0, parameters_at(to_fit), out_index, warmup,
+                                         max_step, method)
             entry[5] = np.sqrt(sigma**2 + (fraction * np.abs(np.where(np.isfinite(predicted), predicted, data))) ** 2)
         if moved < 1e-8:
             break
-    solution = optimize.least_squares(residuals, to_fit, bounds=(lower, upper), x_scale="jac", method="trf") if passes > 1 else solution
+    if passes > 1:
+        solution = optimize.least_squares(residuals, to_fit, bounds=(lower, upper), x_scale="jac", method="trf")
     jac = solution.jac
     dof = max(solution.fun.size - len(index), 1)
     reduced = float(np.sum(solution.fun**2) / dof)
@@ -254,7 +258,8 @@ def fit_parameters(
     std_fit = np.sqrt(np.clip(np.diag(covariance), 0, None))
     std_fit[unresolved] = np.inf
     denominator = np.outer(std_fit, std_fit)
-    correlation = np.divide(covariance, denominator, out=np.zeros_like(covariance), where=np.isfinite(denominator) & (denominator > 0))
+    finite = np.isfinite(denominator) & (denominator > 0)
+    correlation = np.divide(covariance, denominator, out=np.zeros_like(covariance), where=finite)
     correlation[unresolved, :] = np.nan
     correlation[:, unresolved] = np.nan
     z = stats.norm.ppf(0.5 + confidence / 2)

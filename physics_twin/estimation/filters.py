@@ -293,7 +293,8 @@ class KalmanFilter:
             if is_angle and state.nonnegative:
                 problems.append(f"state `{state.name}` cannot be both an angle and non-negative.")
             if transform == kernels.LOG and not self.x0[index] > 0:
-                problems.append(f"state `{state.name}` is non-negative and carried in log space: its initial value must be > 0; got {self.x0[index]!r}.")
+                problems.append(f"state `{state.name}` is non-negative and carried in log space: its initial value must be > 0; "
+                                f"got {self.x0[index]!r}.")
             names.append(state.name)
             units.append(state.unit)
             transforms.append(transform)
@@ -314,10 +315,12 @@ class KalmanFilter:
             if transform_name == "auto":
                 transform_name = "logit" if math.isfinite(low) and math.isfinite(high) else "log" if low >= 0 else "none"
             if transform_name not in _TRANSFORMS:
-                problems.append(f"`transform` of {spec.name!r} must be one of 'auto', 'log', 'logit', 'none'; got {spec.transform!r}.")
+                problems.append(f"`transform` of {spec.name!r} must be one of 'auto', 'log', 'logit', 'none'; got "
+                                f"{spec.transform!r}.")
                 continue
             if transform_name == "logit" and not (math.isfinite(low) and math.isfinite(high)):
-                problems.append(f"{spec.name!r} cannot use a logit transform: its bounds {declaration.bounds} are not both finite.")
+                problems.append(f"{spec.name!r} cannot use a logit transform: its bounds {declaration.bounds} are not both "
+                                "finite.")
                 continue
             if transform_name == "log" and low < 0:
                 problems.append(f"{spec.name!r} cannot use a log transform: its lower bound {low} is negative.")
@@ -328,11 +331,14 @@ class KalmanFilter:
             if transform_name == "log" and not value > 0:
                 problems.append(f"initial value of {spec.name!r} must be > 0 for a log transform; got {value!r}.")
             if transform_name == "logit" and not low < value < high:
-                problems.append(f"initial value of {spec.name!r} must lie strictly inside {declaration.bounds} for a logit transform; got {value!r}.")
+                problems.append(f"initial value of {spec.name!r} must lie strictly inside {declaration.bounds} for a logit "
+                                f"transform; got {value!r}.")
             if not (_number(spec.initial_std) and math.isfinite(spec.initial_std) and spec.initial_std > 0):
-                problems.append(f"`initial_std` of {spec.name!r} must be finite and > 0 [{declaration.unit}]; got {spec.initial_std!r}.")
+                problems.append(f"`initial_std` of {spec.name!r} must be finite and > 0 [{declaration.unit}]; got "
+                                f"{spec.initial_std!r}.")
             if not (_number(spec.random_walk) and math.isfinite(spec.random_walk) and spec.random_walk >= 0):
-                problems.append(f"`random_walk` of {spec.name!r} must be finite and >= 0 [{declaration.unit}/√s]; got {spec.random_walk!r}.")
+                problems.append(f"`random_walk` of {spec.name!r} must be finite and >= 0 [{declaration.unit}/√s]; got "
+                                f"{spec.random_walk!r}.")
             estimated_index.append(index)
             names.append(spec.name)
             units.append(declaration.unit)
@@ -377,7 +383,8 @@ class KalmanFilter:
         self._parameter_index = np.asarray(estimated_index, dtype=np.int64)
         output_names = model.output_names
         self._output_index = np.asarray([output_names.index(c.output) for c in channels], dtype=np.int64)
-        self._output_angles = np.asarray([int(bool(getattr(model.outputs[i], "angle", False))) for i in self._output_index], dtype=np.int64)
+        angle_outputs = [int(bool(getattr(model.outputs[i], "angle", False))) for i in self._output_index]
+        self._output_angles = np.asarray(angle_outputs, dtype=np.int64)
         self._r_diag = np.asarray([c.std for c in channels], float) ** 2
         self._r_relative = np.asarray([c.relative for c in channels], float) ** 2
         if self.sequential_updates and sensors is not None:
@@ -427,7 +434,8 @@ class KalmanFilter:
             found = []
             for name, std in noise.items():
                 if name not in output_names:
-                    problems.append(unknown_name_message(f"measured output in {owner}", name, output_names, f"model {model.name!r}"))
+                    where = f"model {model.name!r}"
+                    problems.append(unknown_name_message(f"measured output in {owner}", name, output_names, where))
                     continue
                 if not (_number(std) and math.isfinite(std) and std > 0):
                     problems.append(f"measurement noise of `{name}` must be a finite number > 0 [{unit_of[name]}]; got {std!r}.")
@@ -477,7 +485,7 @@ class KalmanFilter:
             try:
                 first = np.array(kernel(0.0, x, u, p), dtype=float, copy=True)
                 second = np.array(kernel(0.0, x, u, p), dtype=float, copy=True)
-            except Exception:  # noqa: BLE001 - the filter reports a failing model at run time with the sample
+            except Exception:  # the filter reports a failing model at run time, with the sample
                 continue
             if first.shape != second.shape or not np.array_equal(first, second, equal_nan=True):
                 raise ModelStructureError(
@@ -526,7 +534,8 @@ class KalmanFilter:
         prepared = {}
         for sensor, pair in streams.items():
             if sensor not in self.sensors or self.sensors == ("all",):
-                problems.append(unknown_name_message("sensor", str(sensor), [s for s in self.sensors if s != "all"], "this filter"))
+                known = [s for s in self.sensors if s != "all"]
+                problems.append(unknown_name_message("sensor", str(sensor), known, "this filter"))
                 continue
             columns = [i for i, c in enumerate(self._channel_records) if c.sensor == sensor]
             outputs = [self._channel_records[i].output for i in columns]
@@ -542,14 +551,16 @@ class KalmanFilter:
             if times.ndim != 1 or values.ndim != 2 or values.shape != (times.size, len(columns)):
                 shape_problems.append(
                     f"sensor {sensor!r} measures {len(columns)} value(s) per sample ({', '.join(outputs)}): its values must have "
-                    f"shape ({times.size if times.ndim == 1 else 'n'}, {len(columns)}); got values {values.shape} for times {times.shape}."
+                    f"shape ({times.size if times.ndim == 1 else 'n'}, {len(columns)}); got values {values.shape} for times "
+                    f"{times.shape}."
                 )
                 continue
             if not np.all(np.isfinite(times)):
                 problems.append(f"sensor {sensor!r}: times must be finite.")
                 continue
             if np.unique(times).size != times.size:
-                problems.append(f"sensor {sensor!r} reports twice at the same time; resolve duplicates first (physics_twin.io does).")
+                problems.append(f"sensor {sensor!r} reports twice at the same time; resolve duplicates first (physics_twin.io "
+                                "does).")
                 continue
             prepared[sensor] = (times, values, columns)
         if shape_problems:
@@ -649,20 +660,24 @@ class KalmanFilter:
         if times.ndim != 1 or n == 0:
             raise ShapeError(f"`times` must be a non-empty 1-D array [s]; got shape {times.shape}.")
         if not np.all(np.isfinite(times)) or np.any(np.diff(times) < 0):
-            raise ParameterError("`times` must be finite and non-decreasing; sort the data and resolve duplicates first (physics_twin.io does).")
+            raise ParameterError("`times` must be finite and non-decreasing; sort the data and resolve duplicates first "
+                                 "(physics_twin.io does).")
         n_inputs = len(self.model.inputs)
         if inputs is None:
             inputs = np.tile(self.model.default_inputs(), (n, 1))
         inputs = np.asarray(inputs, dtype=float).reshape(n, -1) if n_inputs else np.zeros((n, 0))
         if inputs.shape != (n, n_inputs):
-            raise ShapeError(f"`inputs` must have shape ({n}, {n_inputs}) (inputs {list(self.model.input_names)}); got {inputs.shape}.")
+            raise ShapeError(f"`inputs` must have shape ({n}, {n_inputs}) (inputs {list(self.model.input_names)}); got "
+                             f"{inputs.shape}.")
         if not np.all(np.isfinite(inputs)):
-            raise ParameterError("`inputs` must be finite; fill or drop missing input samples before filtering (physics_twin.io does).")
+            raise ParameterError("`inputs` must be finite; fill or drop missing input samples before filtering (physics_twin.io "
+                                 "does).")
         measurements = np.asarray(measurements, dtype=float)
         if measurements.ndim == 1 and len(self.measured) == 1:
             measurements = measurements[:, None]
         if measurements.shape != (n, len(self.measured)):
-            raise ShapeError(f"`measurements` must have shape ({n}, {len(self.measured)}) (channels {list(self.measured)}); got {measurements.shape}.")
+            raise ShapeError(f"`measurements` must have shape ({n}, {len(self.measured)}) (channels {list(self.measured)}); got "
+                             f"{measurements.shape}.")
         if np.any(np.isinf(measurements)):
             raise ParameterError("`measurements` must be finite or NaN (missing); got infinite values.")
         if state is None:
@@ -670,7 +685,8 @@ class KalmanFilter:
         if tuple(state.names) != self.names:
             raise ParameterError(f"`state` belongs to a filter over {list(state.names)}, not {list(self.names)}.")
         if times[0] < state.time:
-            raise ParameterError(f"`times` must start at or after the state's time {float(state.time)!r} s; got {float(times[0])!r} s.")
+            raise ParameterError(f"`times` must start at or after the state's time {float(state.time)!r} s; got "
+                                 f"{float(times[0])!r} s.")
         freeze = np.zeros(n, dtype=np.bool_) if freeze_parameters is None else np.asarray(freeze_parameters, dtype=np.bool_)
         if freeze.shape != (n,):
             raise ShapeError(f"`freeze_parameters` must have shape ({n},); got {freeze.shape}.")
@@ -726,48 +742,52 @@ class KalmanFilter:
             (estimate[:, logit] - self._lower[logit]) * (self._upper[logit] - estimate[:, logit]), 1e-300)
         std_x = std_z / slope
         variables: dict[str, xr.DataArray] = {}
+
+        def add(name: str, values: np.ndarray, units: str, description: str, dims: Any = "time", **extra: str) -> None:
+            variables[name] = xr.DataArray(values, dims=dims, attrs={"units": units, "description": description, **extra})
+
         for i, name in enumerate(self.names):
             unit = self._units[i]
             kind = "state" if i < n_states else "parameter"
-            variables[name] = xr.DataArray(estimate[:, i], dims="time", attrs={"units": unit, "description": f"posterior estimate ({kind}; median for log/logit-carried)", "kind": kind})
-            variables[f"{name}_std"] = xr.DataArray(std_x[:, i], dims="time", attrs={"units": unit, "description": "posterior standard deviation (delta method)"})
-            variables[f"{name}_p05"] = xr.DataArray(lower[:, i], dims="time", attrs={"units": unit, "description": "posterior 5 % quantile"})
-            variables[f"{name}_p95"] = xr.DataArray(upper[:, i], dims="time", attrs={"units": unit, "description": "posterior 95 % quantile"})
+            add(name, estimate[:, i], unit, f"posterior estimate ({kind}; median for log/logit-carried)", kind=kind)
+            add(f"{name}_std", std_x[:, i], unit, "posterior standard deviation (delta method)")
+            add(f"{name}_p05", lower[:, i], unit, "posterior 5 % quantile")
+            add(f"{name}_p95", upper[:, i], unit, "posterior 95 % quantile")
         for j, spec in enumerate(self.estimated):
-            variables[f"{spec.name}_excitation"] = xr.DataArray(excitation[:, j], dims="time", attrs={
-                "units": "1", "description": f"windowed fraction of the parameter's variance explained by the data (window {self.excitation_window:g} s)"})
-            variables[f"{spec.name}_frozen"] = xr.DataArray(frozen[:, j].astype(np.int8), dims="time", attrs={
-                "units": "1", "description": "1 where the parameter's update was frozen (poor excitation or `freeze_parameters`)"})
+            add(f"{spec.name}_excitation", excitation[:, j], "1",
+                f"windowed fraction of the parameter's variance explained by the data (window {self.excitation_window:g} s)")
+            add(f"{spec.name}_frozen", frozen[:, j].astype(np.int8), "1",
+                "1 where the parameter's update was frozen (poor excitation or `freeze_parameters`)")
         for c, record in enumerate(self._channel_records):
             unit = self._unit_of(record.output)
             name = record.name
-            variables[f"{name}_measured"] = xr.DataArray(measurements[:, c], dims="time", attrs={"units": unit, "description": "measured value", "output": record.output, "sensor": record.sensor})
-            variables[f"{name}_predicted"] = xr.DataArray(y_pred[:, c], dims="time", attrs={"units": unit, "description": "one-step-ahead prediction"})
-            variables[f"{name}_innovation"] = xr.DataArray(innovation[:, c], dims="time", attrs={"units": unit, "description": "measured minus predicted (NaN where the channel did not report)"})
-            variables[f"{name}_innovation_std"] = xr.DataArray(np.sqrt(innovation_var[:, c]), dims="time", attrs={"units": unit, "description": "predicted innovation standard deviation"})
+            add(f"{name}_measured", measurements[:, c], unit, "measured value", output=record.output, sensor=record.sensor)
+            add(f"{name}_predicted", y_pred[:, c], unit, "one-step-ahead prediction")
+            add(f"{name}_innovation", innovation[:, c], unit, "measured minus predicted (NaN where the channel did not report)")
+            add(f"{name}_innovation_std", np.sqrt(innovation_var[:, c]), unit, "predicted innovation standard deviation")
         used = dof > 0
         total_nis = np.where(used.any(axis=1), np.where(used, nis, 0.0).sum(axis=1), np.nan)
         total_dof = dof.sum(axis=1)
         levels = np.arange(total_dof.max() + 1 if total_dof.size else 1)  # chi-square quantiles once per number of channels
         lower_by_dof = np.where(levels > 0, stats.chi2.ppf(0.025, np.maximum(levels, 1)), np.nan)
         upper_by_dof = np.where(levels > 0, stats.chi2.ppf(0.975, np.maximum(levels, 1)), np.nan)
-        nis_lower, nis_upper = lower_by_dof[total_dof], upper_by_dof[total_dof]
-        variables["nis"] = xr.DataArray(total_nis, dims="time", attrs={"units": "1", "description": "normalised innovation squared (sum over the sensors' updates)"})
-        variables["nis_dof"] = xr.DataArray(total_dof, dims="time", attrs={"units": "1", "description": "number of channels in the update (chi-square degrees of freedom)"})
-        variables["nis_lower"] = xr.DataArray(nis_lower, dims="time", attrs={"units": "1", "description": "2.5 % chi-square quantile for this step"})
-        variables["nis_upper"] = xr.DataArray(nis_upper, dims="time", attrs={"units": "1", "description": "97.5 % chi-square quantile for this step"})
-        variables["gated"] = xr.DataArray(gated.any(axis=1).astype(np.int8), dims="time", attrs={"units": "1", "description": "1 where an update was rejected by the innovation gate"})
+        add("nis", total_nis, "1", "normalised innovation squared (sum over the sensors' updates)")
+        add("nis_dof", total_dof, "1", "number of channels in the update (chi-square degrees of freedom)")
+        add("nis_lower", lower_by_dof[total_dof], "1", "2.5 % chi-square quantile for this step")
+        add("nis_upper", upper_by_dof[total_dof], "1", "97.5 % chi-square quantile for this step")
+        add("gated", gated.any(axis=1).astype(np.int8), "1", "1 where an update was rejected by the innovation gate")
         if len(self._group_names) > 1:
             for g, sensor in enumerate(self._group_names):
-                variables[f"{sensor}_nis"] = xr.DataArray(nis[:, g], dims="time", attrs={"units": "1", "description": f"NIS of sensor {sensor!r}'s update (NaN where it did not report)"})
-                variables[f"{sensor}_nis_dof"] = xr.DataArray(dof[:, g], dims="time", attrs={"units": "1", "description": f"channels in sensor {sensor!r}'s update"})
-                variables[f"{sensor}_gated"] = xr.DataArray(gated[:, g].astype(np.int8), dims="time", attrs={"units": "1", "description": f"1 where sensor {sensor!r}'s update was gated"})
-        variables["gap"] = xr.DataArray(gaps.astype(np.int8), dims="time", attrs={"units": "1", "description": "1 where the interval before the sample exceeded gap_threshold"})
+                add(f"{sensor}_nis", nis[:, g], "1", f"NIS of sensor {sensor!r}'s update (NaN where it did not report)")
+                add(f"{sensor}_nis_dof", dof[:, g], "1", f"channels in sensor {sensor!r}'s update")
+                add(f"{sensor}_gated", gated[:, g].astype(np.int8), "1", f"1 where sensor {sensor!r}'s update was gated")
+        add("gap", gaps.astype(np.int8), "1", "1 where the interval before the sample exceeded gap_threshold")
         condition = condition_numbers(p_post)
-        variables["covariance_condition"] = xr.DataArray(condition, dims="time", attrs={
-            "units": "1", "description": "2-norm condition number of the posterior covariance (transformed space)"})
-        variables["mean_transformed"] = xr.DataArray(z_post, dims=("time", "augmented"), attrs={"units": "transformed", "description": "posterior mean in the filter's transformed space (log/logit/identity per coordinate)"})
-        variables["covariance"] = xr.DataArray(p_post, dims=("time", "augmented", "augmented_"), attrs={"units": "transformed", "description": "posterior covariance in the filter's transformed space"})
+        add("covariance_condition", condition, "1", "2-norm condition number of the posterior covariance (transformed space)")
+        add("mean_transformed", z_post, "transformed",
+            "posterior mean in the filter's transformed space (log/logit/identity per coordinate)", dims=("time", "augmented"))
+        add("covariance", p_post, "transformed", "posterior covariance in the filter's transformed space",
+            dims=("time", "augmented", "augmented_"))
         dataset = xr.Dataset(variables, coords={
             "time": ("time", times, {"units": "s", "description": "time since start"}),
             "augmented": ("augmented", list(self.names)),
@@ -782,7 +802,8 @@ class KalmanFilter:
             scaled = float(dataset.attrs["correlation_condition_at_max"])
             warnings.warn(
                 f"the filter's covariance is badly conditioned: condition number {worst:.3g} at t = {times[k]:.6g} s "
-                f"(threshold {self.condition_warning:.3g}); variances range from {np.min(variances):.3g} to {np.max(variances):.3g}. "
+                f"(threshold {self.condition_warning:.3g}); variances range from {np.min(variances):.3g} to "
+                f"{np.max(variances):.3g}. "
                 "Rounding can lose the small variances: consider rescaling the state (units of similar magnitude), "
                 "or check unobservable states whose variance grows without bound. With every coordinate scaled to unit "
                 f"variance the condition number would be {scaled:.3g}"
@@ -841,7 +862,8 @@ class UnscentedKalmanFilter(KalmanFilter):
         if not problems:
             n = len(self.model.states) + len(self.estimated)
             if not (self.alpha > 0 and self.alpha**2 * (n + self.kappa) > 0):
-                problems.append(f"`alpha` must be > 0 with alpha² (n + kappa) > 0 (n = {n}); got alpha {self.alpha!r}, kappa {self.kappa!r}.")
+                problems.append(f"`alpha` must be > 0 with alpha² (n + kappa) > 0 (n = {n}); got alpha {self.alpha!r}, kappa "
+                                f"{self.kappa!r}.")
         return problems
 
     def _codes(self) -> tuple[int, int]:
@@ -904,7 +926,9 @@ class ExtendedKalmanFilter(KalmanFilter):
         model = self.model
         n_x = len(model.states)
         x, p, u = model.initial_state(), model.parameter_values, model.default_inputs()
-        for label, kernel, size in (("rhs_jacobian", self.rhs_jacobian, n_x * n_x), ("output_jacobian", self.output_jacobian, len(model.outputs) * n_x)):
+        kernels_and_sizes = (("rhs_jacobian", self.rhs_jacobian, n_x * n_x),
+                             ("output_jacobian", self.output_jacobian, len(model.outputs) * n_x))
+        for label, kernel, size in kernels_and_sizes:
             if kernel is None:
                 continue
             if _jit.JIT_ENABLED and not _is_compiled(kernel):
@@ -916,7 +940,8 @@ class ExtendedKalmanFilter(KalmanFilter):
         return problems
 
     def _codes(self) -> tuple[int, int]:
-        bits = (_compiled.RHS_JACOBIAN if self.rhs_jacobian is not None else 0) | (_compiled.OUTPUT_JACOBIAN if self.output_jacobian is not None else 0)
+        bits = _compiled.RHS_JACOBIAN if self.rhs_jacobian is not None else 0
+        bits |= _compiled.OUTPUT_JACOBIAN if self.output_jacobian is not None else 0
         return _compiled.EKF, bits
 
     def _jacobian_kernels(self) -> tuple[Any, Any]:

@@ -20,7 +20,6 @@ The square-root option runs the classic UKF here (equal in exact arithmetic).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -71,7 +70,8 @@ def run_generic(flt: Any, times, inputs, measurements, state, gate, freeze) -> t
     from filterpy.kalman import UnscentedKalmanFilter as FilterpyUKF
 
     if flt.kind in ("ekf", "dual-ukf"):
-        raise EstimationError(f"the {flt._label} needs compiled model kernels; over plain-Python kernels use the joint UKF (kind 'ukf' or 'sr-ukf').")
+        raise EstimationError(f"the {flt._label} needs compiled model kernels; over plain-Python kernels use the joint UKF (kind "
+                              "'ukf' or 'sr-ukf').")
     if flt.excitation_threshold is not None or np.any(freeze):
         raise EstimationError(
             "freezing parameter updates (`excitation_threshold`, `freeze_parameters`) needs compiled model kernels; "
@@ -124,7 +124,8 @@ def run_generic(flt: Any, times, inputs, measurements, state, gate, freeze) -> t
     (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen) = allocate_results(
         n, nz, m, n_groups, nz - n_states)
     consecutive = np.zeros(n_groups, dtype=int)
-    t_last, u_last = state.time, np.array(state.last_input if state.last_input.size == inputs.shape[1] else inputs[0], dtype=float)
+    t_last = state.time
+    u_last = np.array(state.last_input if state.last_input.size == inputs.shape[1] else inputs[0], dtype=float)
     try:
         for k in range(n):
             dt = times[k] - t_last
@@ -159,9 +160,11 @@ def run_generic(flt: Any, times, inputs, measurements, state, gate, freeze) -> t
                     ukf.x = x_residual(ukf.x, np.zeros(nz))  # wrap the posterior angles
                 ukf.sigmas_f = points.sigma_points(ukf.x, ukf.P)
             if not np.all(np.isfinite(ukf.x)):
-                return z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen, kernels.NOT_FINITE, k
+                return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
+                        kernels.NOT_FINITE, k)
             z_post[k], p_post[k] = ukf.x, ukf.P
             t_last, u_last = times[k], u.copy()
     except np.linalg.LinAlgError:
-        return z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen, kernels.NOT_POSITIVE_DEFINITE, k
+        return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
+                kernels.NOT_POSITIVE_DEFINITE, k)
     return z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen, kernels.OK, -1

@@ -92,7 +92,7 @@ def test_batches_continue_through_the_filter_state(motor_data):
                                 process_noise={"current": 0.1, "shaft_speed": 1.0}, max_step=1e-3,
                                 estimate=[EstimatedParameter("resistance", 0.3, 0.01)])
     whole, _ = flt.run(times[:300], inputs[:300], measurements[:300])
-    first, state = flt.run(times[:120], inputs[:120], measurements[:120])
+    _, state = flt.run(times[:120], inputs[:120], measurements[:120])
     state = FilterState.from_dict(state.to_dict())
     second, _ = flt.run(times[120:300], inputs[120:300], measurements[120:300], state=state)
     np.testing.assert_allclose(second["mean_transformed"].values, whole["mean_transformed"].values[120:], rtol=0, atol=1e-12)
