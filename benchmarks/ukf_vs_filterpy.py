@@ -178,6 +178,19 @@ def _hand_cholesky(a, out):
 
 
 @numba.njit(cache=True)
+def _hand_sigma(z, cov, factor, spread, sig):
+    """The nine Merwe sigma points of (z, cov) in filterpy's order."""
+    _hand_cholesky(cov, factor)
+    for i in range(9):
+        for c in range(4):
+            sig[i, c] = z[c]
+    for j in range(4):
+        for c in range(4):
+            sig[1 + j, c] += spread * factor[c, j]
+            sig[5 + j, c] -= spread * factor[c, j]
+
+
+@numba.njit(cache=True)
 def hand_ukf(inputs, measurements, z0, p0, p, q, r, h):
     """The classic UKF (filterpy's algorithm) for this model only: n = 4, two measured states, no missing data."""
     n_steps = measurements.shape[0]
@@ -195,14 +208,7 @@ def hand_ukf(inputs, measurements, z0, p0, p, q, r, h):
     prop = np.empty((9, n))
     for k in range(n_steps):
         if k > 0:
-            _hand_cholesky(cov, factor)
-            for i in range(9):
-                for c in range(n):
-                    sig[i, c] = z[c]
-            for j in range(n):
-                for c in range(n):
-                    sig[1 + j, c] += spread * factor[c, j]
-                    sig[5 + j, c] -= spread * factor[c, j]
+            _hand_sigma(z, cov, factor, spread, sig)
             u = inputs[k - 1]
             for i in range(9):
                 a, b = _hand_motor(sig[i], u, p, h)
@@ -220,14 +226,7 @@ def hand_ukf(inputs, measurements, z0, p0, p, q, r, h):
                     cov[r1, c] = s
                 cov[r1, r1] += q[r1]
         # redraw the sigma points from the prior (as filterpy does); the measurement is the first two coordinates
-        _hand_cholesky(cov, factor)
-        for i in range(9):
-            for c in range(n):
-                sig[i, c] = z[c]
-        for j in range(n):
-            for c in range(n):
-                sig[1 + j, c] += spread * factor[c, j]
-                sig[5 + j, c] -= spread * factor[c, j]
+        _hand_sigma(z, cov, factor, spread, sig)
         y0 = 0.0
         y1 = 0.0
         for i in range(9):

@@ -279,6 +279,21 @@ def condition_numbers_of(covariances, scaled):
     return result
 
 
+@jit
+def select_channels(row, group_start, group_channels, g, channels, used):
+    """The channels of update group ``g`` into ``channels`` and the positions of those that reported (not NaN in ``row``)
+    into ``used``; returns (channels in the group, channels that reported)."""
+    size = group_start[g + 1] - group_start[g]
+    count = 0
+    for a in range(size):
+        channel = group_channels[group_start[g] + a]
+        channels[a] = channel
+        if not math.isnan(row[channel]):
+            used[count] = a
+            count += 1
+    return size, count
+
+
 # -- model evaluation on augmented points ------------------------------------------------------------
 @jit
 def decode_into(z, n_states, p_base, parameter_index, transforms, lower, upper, x, p):
@@ -834,14 +849,7 @@ def filter_run(
         u = inputs[k]
         # -- updates, one group of channels after the other ---------------------------------------
         for g in range(n_groups):
-            size = group_start[g + 1] - group_start[g]
-            count = 0
-            for a in range(size):
-                channel = group_channels[group_start[g] + a]
-                channels[a] = channel
-                if not math.isnan(measurements[k, channel]):
-                    used[count] = a
-                    count += 1
+            size, count = select_channels(measurements[k], group_start, group_channels, g, channels, used)
             if kind == EKF:
                 measurement_jacobian(output, output_jacobian, (jacobian_flags & OUTPUT_JACOBIAN) != 0, t, z, u, cov, channels,
                                      size, output_index, output_angles, n_states, p_base, parameter_index, transforms, lower,

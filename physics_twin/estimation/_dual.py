@@ -30,6 +30,7 @@ from physics_twin.estimation._compiled import (
     finite_rows,
     measure_points,
     propagate_points,
+    select_channels,
     sigma_deviations,
     sigma_mean,
     wrap_angle,
@@ -243,14 +244,7 @@ def dual_run(
                     cov[r, r] += q_rate[r] * dt
         u = inputs[k]
         for g in range(n_groups):
-            size = group_start[g + 1] - group_start[g]
-            count = 0
-            for a in range(size):
-                channel = group_channels[group_start[g] + a]
-                channels[a] = channel
-                if not math.isnan(measurements[k, channel]):
-                    used[count] = a
-                    count += 1
+            size, count = select_channels(measurements[k], group_start, group_channels, g, channels, used)
             # the state filter's prediction of every channel of the group
             if not block_factor(cov, 0, n_x, factor_x) and n_x > 0:
                 return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
