@@ -66,7 +66,7 @@ class BenchmarkMotor(Component):
         Parameter("viscous_friction", "N*m*s/rad", "viscous friction", 1.0e-4, (0.0, math.inf)),
         Parameter("rotor_inertia", "kg*m^2", "rotor inertia", 1.0e-3, (1e-300, math.inf)),
     )
-    FEEDTHROUGH: dict = {}  # noqa: RUF012 - declaration
+    FEEDTHROUGH: dict = {}
     rhs = staticmethod(motor_rhs)
     output = staticmethod(motor_output)
 
@@ -253,7 +253,9 @@ def hand_ukf(inputs, measurements, z0, p0, p, q, r, h):
             z[c] += gain[c, 0] * nu0 + gain[c, 1] * nu1
         for r1 in range(n):
             for c in range(n):
-                cov[r1, c] -= (gain[r1, 0] * (s00 * gain[c, 0] + s01 * gain[c, 1]) + gain[r1, 1] * (s01 * gain[c, 0] + s11 * gain[c, 1]))
+                cov[r1, c] -= gain[r1, 0] * (s00 * gain[c, 0] + s01 * gain[c, 1]) + gain[r1, 1] * (
+                    s01 * gain[c, 0] + s11 * gain[c, 1]
+                )
         means[k] = z
     return means
 
@@ -290,21 +292,31 @@ def main(argv: list[str] | None = None) -> dict:
         run_time, (dataset, _) = best_of(args.repeat, lambda flt=flt: flt.run(times, inputs, measurements))
         loop_time, raw = best_of(args.repeat, lambda flt=flt: flt._run_compiled(times, inputs, measurements, prior, gate, freeze))
         results[label] = {"run": run_time, "loop": loop_time, "means": raw[0], "dataset": dataset}
-    hand_time, hand_means = best_of(args.repeat, lambda: hand_ukf(inputs, measurements, prior.mean, prior.covariance,
-                                                                   ukf.parameter_values, q, ukf._r_diag, STEP))
+    hand_time, hand_means = best_of(
+        args.repeat,
+        lambda: hand_ukf(inputs, measurements, prior.mean, prior.covariance, ukf.parameter_values, q, ukf._r_diag, STEP),
+    )
     filterpy_means, filterpy_time = run_filterpy(model, ukf, times, inputs, measurements)
 
     n = times.size
-    per = lambda seconds: 1e6 * seconds / n  # noqa: E731
+
+    def per(seconds: float) -> float:
+        return 1e6 * seconds / n
+
     agreement = {
         "ukf vs filterpy": float(np.max(np.abs(results["ukf"]["means"] - filterpy_means))),
         "sr-ukf vs filterpy": float(np.max(np.abs(results["sr-ukf"]["means"] - filterpy_means))),
         "hand-specialised vs filterpy": float(np.max(np.abs(hand_means - filterpy_means))),
     }
-    print(f"augmented DC motor (4 coordinates), RK4 at {STEP * 1e3:g} ms, {n} samples; {platform.processor() or platform.machine()}, "
-          f"numba {numba.__version__}")
-    print(f"final estimates: resistance {math.exp(filterpy_means[-1, 2]):.5f} ohm (true 1.2), "
-          f"viscous friction {math.exp(filterpy_means[-1, 3]):.4e} N m s/rad (true 1.5e-4)")
+    print(
+        f"augmented DC motor (4 coordinates), RK4 at {STEP * 1e3:g} ms, {n} samples; "
+        f"{platform.processor() or platform.machine()}, "
+        f"numba {numba.__version__}"
+    )
+    print(
+        f"final estimates: resistance {math.exp(filterpy_means[-1, 2]):.5f} ohm (true 1.2), "
+        f"viscous friction {math.exp(filterpy_means[-1, 3]):.4e} N m s/rad (true 1.5e-4)"
+    )
     print("largest difference of the augmented means (transformed space):")
     for key, value in agreement.items():
         print(f"  {key:<30} {value:.2e}  {'ok' if value <= 1e-9 else 'ABOVE 1e-9'}")
@@ -312,14 +324,24 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"  filterpy UKF                   {per(filterpy_time):9.2f}")
     print(f"  hand-specialised numba loop    {per(hand_time):9.3f}")
     for label in ("ukf", "sr-ukf"):
-        print(f"  physics_twin {label:<7} run()      {per(results[label]['run']):9.3f}   (compiled loop alone {per(results[label]['loop']):.3f})")
+        print(
+            f"  physics_twin {label:<7} run()      {per(results[label]['run']):9.3f}   (compiled loop alone "
+            f"{per(results[label]['loop']):.3f})"
+        )
     print("ratios (this run):")
     for label in ("ukf", "sr-ukf"):
-        print(f"  {label:<7} run():  {filterpy_time / results[label]['run']:7.0f}x faster than filterpy, "
-              f"{results[label]['run'] / hand_time:5.2f}x the hand-specialised loop "
-              f"(compiled loop alone: {filterpy_time / results[label]['loop']:.0f}x, {results[label]['loop'] / hand_time:.2f}x)")
-    return {"agreement": agreement, "filterpy_s": filterpy_time, "hand_s": hand_time,
-            **{f"{k}_run_s": v["run"] for k, v in results.items()}, **{f"{k}_loop_s": v["loop"] for k, v in results.items()}}
+        print(
+            f"  {label:<7} run():  {filterpy_time / results[label]['run']:7.0f}x faster than filterpy, "
+            f"{results[label]['run'] / hand_time:5.2f}x the hand-specialised loop "
+            f"(compiled loop alone: {filterpy_time / results[label]['loop']:.0f}x, {results[label]['loop'] / hand_time:.2f}x)"
+        )
+    return {
+        "agreement": agreement,
+        "filterpy_s": filterpy_time,
+        "hand_s": hand_time,
+        **{f"{k}_run_s": v["run"] for k, v in results.items()},
+        **{f"{k}_loop_s": v["loop"] for k, v in results.items()},
+    }
 
 
 if __name__ == "__main__":

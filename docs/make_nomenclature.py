@@ -30,7 +30,12 @@ def table() -> str:
     users: dict[str, set[str]] = defaultdict(set)
     for component in sorted(COMPONENTS):
         cls = COMPONENTS[component]
-        for kind, records in (("state", cls.STATES), ("input", cls.INPUTS), ("output", cls.OUTPUTS), ("parameter", cls.PARAMETERS)):
+        for kind, records in (
+            ("state", cls.STATES),
+            ("input", cls.INPUTS),
+            ("output", cls.OUTPUTS),
+            ("parameter", cls.PARAMETERS),
+        ):
             for record in records:
                 units[record.name].add(record.unit)
                 kinds[record.name].add(kind)

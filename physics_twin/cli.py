@@ -36,7 +36,9 @@ class _Progress:
 
         bar = self.bars.get(stage)
         if bar is None:
-            bar = self.bars[stage] = tqdm(total=total, desc=stage, unit="step", disable=self.enabled is False or None, leave=False, file=sys.stderr)
+            bar = self.bars[stage] = tqdm(
+                total=total, desc=stage, unit="step", disable=self.enabled is False or None, leave=False, file=sys.stderr
+            )
         bar.n = done
         bar.refresh()
         if done >= total:
@@ -73,13 +75,18 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     twin = Twin.from_file(args.config)
     if twin.config.calibration is None:
-        raise PhysicsTwinError(f"configuration {args.config!r} has no [calibration] table: name the parameters and the window to fit.")
+        raise PhysicsTwinError(
+            f"configuration {args.config!r} has no [calibration] table: name the parameters and the window to fit."
+        )
     data = twin.read(args.data)
     fit = twin.calibrate(data)
     print(f"{'parameter':<40} {'value':>12} {'std':>11} {'95 % CI':>27}")
     for name, value, std, low, high in zip(fit.names, fit.values, fit.std, fit.lower, fit.upper, strict=True):
         print(f"{name:<40} {value:12.5g} {std:11.3g}  [{low:11.5g}, {high:11.5g}]")
-    print(f"reduced chi-square {fit.reduced_chi_square:.3f}; residual RMS " + ", ".join(f"{k} {v:.3g}" for k, v in fit.residual_rms.items()))
+    print(
+        f"reduced chi-square {fit.reduced_chi_square:.3f}; residual RMS "
+        + ", ".join(f"{k} {v:.3g}" for k, v in fit.residual_rms.items())
+    )
     for warning in fit.identifiability_warnings():
         print(f"identifiability: {warning}")
     return 0
@@ -92,7 +99,12 @@ def _components(args: argparse.Namespace) -> int:
         cls = component_class(name)
         print(f"{name}: {(cls.__doc__ or '').strip().splitlines()[0] if cls.__doc__ else ''}")
         if args.verbose:
-            for label, records in (("states", cls.STATES), ("inputs", cls.INPUTS), ("outputs", cls.OUTPUTS), ("parameters", cls.PARAMETERS)):
+            for label, records in (
+                ("states", cls.STATES),
+                ("inputs", cls.INPUTS),
+                ("outputs", cls.OUTPUTS),
+                ("parameters", cls.PARAMETERS),
+            ):
                 if records:
                     print(f"  {label}: " + ", ".join(f"{r.name} [{r.unit}]" for r in records))
     return 0

@@ -201,7 +201,9 @@ class _Reader:
             if key not in allowed:
                 self.problems.append(unknown_name_message("key", key, sorted(allowed), f"`{where}`"))
 
-    def text(self, raw: Mapping[str, Any], key: str, where: str, default: Any = ..., choices: tuple[str, ...] | None = None) -> Any:
+    def text(
+        self, raw: Mapping[str, Any], key: str, where: str, default: Any = ..., choices: tuple[str, ...] | None = None
+    ) -> Any:
         if key not in raw:
             if default is ...:
                 self.problems.append(f"`{where}.{key}` is required.")
@@ -227,7 +229,10 @@ class _Reader:
             given_unit = raw.get("unit")
             value = self.number(raw.get("value"), f"{where}.value", None, positive)
             if unit is not None and given_unit is not None and not same_unit(str(given_unit), unit):
-                self.problems.append(f"`{where}` is given in {given_unit!r} but is declared in {unit!r}; parameters are not converted: give it in {unit!r}.")
+                self.problems.append(
+                    f"`{where}` is given in {given_unit!r} but is declared in {unit!r}; parameters are not converted: "
+                    f"give it in {unit!r}."
+                )
             return value
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
             self.problems.append(f"`{where}` must be a number{f' [{unit}]' if unit else ''}; got {raw!r}.")
@@ -282,7 +287,20 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
     from physics_twin.components.registry import component_class
 
     r = _Reader()
-    top = {"schema", "twin", "components", "model", "data", "inputs", "measurements", "calibration", "filter", "deviation", "rul", "outputs"}
+    top = {
+        "schema",
+        "twin",
+        "components",
+        "model",
+        "data",
+        "inputs",
+        "measurements",
+        "calibration",
+        "filter",
+        "deviation",
+        "rul",
+        "outputs",
+    }
     r.unknown_keys(raw, top, "config")
     schema = raw.get("schema", SCHEMA)
     if schema != SCHEMA:
@@ -332,14 +350,16 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
     connections = []
     for number, pair in enumerate(model.get("connections", [])):
         if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
-            r.problems.append(f"`model.connections[{number}]` must be [\"component.output\", \"component.input\"]; got {pair!r}.")
+            r.problems.append(f'`model.connections[{number}]` must be ["component.output", "component.input"]; got {pair!r}.')
             continue
         connections.append((pair[0], pair[1]))
     inputs: dict[str, tuple[str, ...]] = {}
     for alias, target in r.table(model.get("inputs"), "model.inputs").items():
         targets = (target,) if isinstance(target, str) else tuple(target) if isinstance(target, list) else None
         if not targets or not all(isinstance(x, str) for x in targets):
-            r.problems.append(f"`model.inputs.{alias}` must name a component input (\"component.input\") or a list of them; got {target!r}.")
+            r.problems.append(
+                f'`model.inputs.{alias}` must name a component input ("component.input") or a list of them; got {target!r}.'
+            )
             continue
         inputs[alias] = targets
 
@@ -347,7 +367,8 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
     r.unknown_keys(data_raw, {"separator", "time_column", "timezone", "duplicates"}, "data")
     data = DataConfig(
         separator=r.text(data_raw, "separator", "data", default=","),
-        time_column=data_raw["time_column"] if isinstance(data_raw.get("time_column"), int) and not isinstance(data_raw.get("time_column"), bool)
+        time_column=data_raw["time_column"]
+        if isinstance(data_raw.get("time_column"), int) and not isinstance(data_raw.get("time_column"), bool)
         else r.text(data_raw, "time_column", "data", default="time"),
         timezone=r.text(data_raw, "timezone", "data", default=None),
         duplicates=r.text(data_raw, "duplicates", "data", default="mean", choices=("mean", "first", "last", "error")),
@@ -363,8 +384,15 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
             r.problems.append(f"`{where}` must have either `column` (with `unit`) or `value`.")
             continue
         if "column" in spec:
-            input_channels.append(InputChannel(alias, r.text(spec, "column", where), r.text(spec, "unit", where), None,
-                                               r.duration(spec.get("smoothing"), f"{where}.smoothing", default=0.0)))
+            input_channels.append(
+                InputChannel(
+                    alias,
+                    r.text(spec, "column", where),
+                    r.text(spec, "unit", where),
+                    None,
+                    r.duration(spec.get("smoothing"), f"{where}.smoothing", default=0.0),
+                )
+            )
         else:
             input_channels.append(InputChannel(alias, None, None, r.number(spec.get("value"), f"{where}.value"), 0.0))
     missing_inputs = sorted(set(inputs) - {c.name for c in input_channels})
@@ -372,7 +400,7 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
         r.problems.append(f"system input {alias!r} has no data: add [inputs.{alias}] with `column` and `unit`, or `value`.")
     measurements = []
     for output, spec in r.table(raw.get("measurements"), "measurements").items():
-        where = f"measurements.\"{output}\""
+        where = f'measurements."{output}"'
         spec = r.table(spec, where)
         r.unknown_keys(spec, {"column", "unit", "noise", "relative_noise", "valid_range"}, where)
         relative = r.number(spec.get("relative_noise"), f"{where}.relative_noise", default=0.0)
@@ -381,34 +409,71 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
         valid = (-math.inf, math.inf)
         if "valid_range" in spec:
             bounds = spec["valid_range"]
-            if not (isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds) and bounds[0] < bounds[1]):
-                r.problems.append(f"`{where}.valid_range` must be [low, high] in the column unit with low < high; got {bounds!r}.")
+            if not (
+                isinstance(bounds, list)
+                and len(bounds) == 2
+                and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)
+                and bounds[0] < bounds[1]
+            ):
+                r.problems.append(
+                    f"`{where}.valid_range` must be [low, high] in the column unit with low < high; got {bounds!r}."
+                )
             else:
                 valid = (float(bounds[0]), float(bounds[1]))
-        measurements.append(MeasurementChannel(output, r.text(spec, "column", where), r.text(spec, "unit", where),
-                                               r.number(spec.get("noise"), f"{where}.noise", positive=True), relative, valid))
+        measurements.append(
+            MeasurementChannel(
+                output,
+                r.text(spec, "column", where),
+                r.text(spec, "unit", where),
+                r.number(spec.get("noise"), f"{where}.noise", positive=True),
+                relative,
+                valid,
+            )
+        )
     if not measurements:
         r.problems.append("`measurements` must map at least one model output to a data column.")
 
     filter_raw = r.table(raw.get("filter"), "filter")
-    r.unknown_keys(filter_raw, {"kind", "integrator", "max_step", "gate_probability", "gate_patience", "gap_threshold", "initial_std", "process_noise", "estimate", "initial_from_measurement", "onset"}, "filter")
+    r.unknown_keys(
+        filter_raw,
+        {
+            "kind",
+            "integrator",
+            "max_step",
+            "gate_probability",
+            "gate_patience",
+            "gap_threshold",
+            "initial_std",
+            "process_noise",
+            "estimate",
+            "initial_from_measurement",
+            "onset",
+        },
+        "filter",
+    )
     estimates = []
     for number, spec in enumerate(filter_raw.get("estimate", [])):
         where = f"filter.estimate[{number}]"
         spec = r.table(spec, where)
         r.unknown_keys(spec, {"name", "relative_std", "relative_random_walk", "transform"}, where)
-        estimates.append(EstimateConfig(
-            r.text(spec, "name", where),
-            r.number(spec.get("relative_std"), f"{where}.relative_std", positive=True),
-            r.number(spec.get("relative_random_walk", 0.0), f"{where}.relative_random_walk"),
-            r.text(spec, "transform", where, default="auto", choices=("auto", "log", "logit", "none")),
-        ))
+        estimates.append(
+            EstimateConfig(
+                r.text(spec, "name", where),
+                r.number(spec.get("relative_std"), f"{where}.relative_std", positive=True),
+                r.number(spec.get("relative_random_walk", 0.0), f"{where}.relative_random_walk"),
+                r.text(spec, "transform", where, default="auto", choices=("auto", "log", "logit", "none")),
+            )
+        )
     onset = None
     if "onset" in filter_raw:
         spec = r.table(filter_raw["onset"], "filter.onset")
         r.unknown_keys(spec, {"signal", "above", "relative_to", "smoothing"}, "filter.onset")
-        onset = OnsetRule(r.text(spec, "signal", "filter.onset"), r.number(spec.get("above"), "filter.onset.above", positive=True),
-                          r.text(spec, "relative_to", "filter.onset"), r.duration(spec.get("smoothing"), "filter.onset.smoothing", default=0.0))
+        onset = OnsetRule(
+            r.text(spec, "signal", "filter.onset"),
+            r.number(spec.get("above"), "filter.onset.above", positive=True),
+            r.text(spec, "relative_to", "filter.onset"),
+            r.duration(spec.get("smoothing"), "filter.onset.smoothing", default=0.0),
+        )
     gate = filter_raw.get("gate_probability")
     patience = filter_raw.get("gate_patience", 3)
     if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
@@ -416,14 +481,22 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
         patience = 3
     filter_config = FilterConfig(
         estimate=tuple(estimates),
-        initial_std={k: r.number(v, f"filter.initial_std.{k}") for k, v in r.table(filter_raw.get("initial_std"), "filter.initial_std").items()},
-        process_noise={k: r.number(v, f"filter.process_noise.{k}") for k, v in r.table(filter_raw.get("process_noise"), "filter.process_noise").items()},
+        initial_std={
+            k: r.number(v, f"filter.initial_std.{k}")
+            for k, v in r.table(filter_raw.get("initial_std"), "filter.initial_std").items()
+        },
+        process_noise={
+            k: r.number(v, f"filter.process_noise.{k}")
+            for k, v in r.table(filter_raw.get("process_noise"), "filter.process_noise").items()
+        },
         integrator=r.text(filter_raw, "integrator", "filter", default="RK4", choices=("RK4", "ROS2")),
         max_step=r.duration(filter_raw.get("max_step"), "filter.max_step", default=0.01),
         gate_probability=None if gate is None else r.number(gate, "filter.gate_probability"),
         gate_patience=patience,
         gap_threshold=r.duration(filter_raw.get("gap_threshold"), "filter.gap_threshold", default=math.inf),
-        initial_from_measurement={k: str(v) for k, v in r.table(filter_raw.get("initial_from_measurement"), "filter.initial_from_measurement").items()},
+        initial_from_measurement={
+            k: str(v) for k, v in r.table(filter_raw.get("initial_from_measurement"), "filter.initial_from_measurement").items()
+        },
         onset=onset,
         kind=r.text(filter_raw, "kind", "filter", default="sr-ukf", choices=("sr-ukf", "ukf", "ekf", "dual-ukf")),
     )
@@ -435,19 +508,43 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
         tune = spec.get("tune_noise", False)
         if not isinstance(tune, bool):
             r.problems.append(f"`calibration.tune_noise` must be true or false; got {tune!r}.")
-        calibration = CalibrationConfig(r.names(spec.get("parameters"), "calibration.parameters"), r.window(spec.get("window"), "calibration.window"),
-                                        r.duration(spec.get("warmup"), "calibration.warmup", default=0.0), tune is True)
+        calibration = CalibrationConfig(
+            r.names(spec.get("parameters"), "calibration.parameters"),
+            r.window(spec.get("window"), "calibration.window"),
+            r.duration(spec.get("warmup"), "calibration.warmup", default=0.0),
+            tune is True,
+        )
     deviation = None
     if "deviation" in raw:
         spec = r.table(raw["deviation"], "deviation")
         r.unknown_keys(spec, {"parameters", "baseline", "confidence", "min_duration"}, "deviation")
-        deviation = DeviationConfig(r.names(spec.get("parameters"), "deviation.parameters"), r.window(spec.get("baseline"), "deviation.baseline"),
-                                    r.number(spec.get("confidence"), "deviation.confidence", default=0.999),
-                                    r.duration(spec.get("min_duration"), "deviation.min_duration", default=10.0))
+        deviation = DeviationConfig(
+            r.names(spec.get("parameters"), "deviation.parameters"),
+            r.window(spec.get("baseline"), "deviation.baseline"),
+            r.number(spec.get("confidence"), "deviation.confidence", default=0.999),
+            r.duration(spec.get("min_duration"), "deviation.min_duration", default=10.0),
+        )
     rul = None
     if "rul" in raw:
         spec = r.table(raw["rul"], "rul")
-        r.unknown_keys(spec, {"failure_mode", "indicator", "threshold", "direction", "horizon", "samples", "seed", "every", "step", "future_inputs", "probability_horizons", "utilisation"}, "rul")
+        r.unknown_keys(
+            spec,
+            {
+                "failure_mode",
+                "indicator",
+                "threshold",
+                "direction",
+                "horizon",
+                "samples",
+                "seed",
+                "every",
+                "step",
+                "future_inputs",
+                "probability_horizons",
+                "utilisation",
+            },
+            "rul",
+        )
         samples = spec.get("samples", 1000)
         seed = spec.get("seed", 0)
         if not (isinstance(samples, int) and samples >= 10):
@@ -464,16 +561,35 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
             seed=seed if isinstance(seed, int) else 0,
             every=r.duration(spec.get("every"), "rul.every", default=math.inf),
             step=r.duration(spec.get("step"), "rul.step", default=600.0),
-            future_inputs={k: r.number(v, f"rul.future_inputs.{k}") for k, v in r.table(spec.get("future_inputs"), "rul.future_inputs").items()},
-            probability_horizons=tuple(r.duration(v, f"rul.probability_horizons[{i}]") for i, v in enumerate(spec.get("probability_horizons", []))),
+            future_inputs={
+                k: r.number(v, f"rul.future_inputs.{k}")
+                for k, v in r.table(spec.get("future_inputs"), "rul.future_inputs").items()
+            },
+            probability_horizons=tuple(
+                r.duration(v, f"rul.probability_horizons[{i}]") for i, v in enumerate(spec.get("probability_horizons", []))
+            ),
             utilisation=r.number(spec.get("utilisation"), "rul.utilisation", positive=True, default=1.0),
         )
     outputs = {k: str(v) for k, v in r.table(raw.get("outputs"), "outputs").items()}
     r.unknown_keys(outputs, {"netcdf", "rul_json"}, "outputs")
     if r.problems:
         raise ConfigError(join_problems(f"configuration {source} is invalid:", r.problems))
-    return TwinConfig(name, asset_id, tuple(components), tuple(connections), inputs, data, tuple(input_channels), tuple(measurements),
-                      filter_config, calibration, deviation, rul, outputs, source)
+    return TwinConfig(
+        name,
+        asset_id,
+        tuple(components),
+        tuple(connections),
+        inputs,
+        data,
+        tuple(input_channels),
+        tuple(measurements),
+        filter_config,
+        calibration,
+        deviation,
+        rul,
+        outputs,
+        source,
+    )
 
 
 def load_config(path: str | Path) -> TwinConfig:

@@ -71,19 +71,33 @@ def _skab(examples: Path, out: Path, say) -> None:
         dataset = result.dataset
         times = dataset["time"].to_numpy()
         anomaly, changepoint = skab_labels(path, dataset["timestamp"].to_numpy())
-        score = score_flags(times, dataset["pipe.pipe_resistance_deviation_flag"].to_numpy(), anomaly, changepoint,
-                            scored_from=times[SKAB_SCORED_FROM_ROW], window=SKAB_WINDOW)
+        score = score_flags(
+            times,
+            dataset["pipe.pipe_resistance_deviation_flag"].to_numpy(),
+            anomaly,
+            changepoint,
+            scored_from=times[SKAB_SCORED_FROM_ROW],
+            window=SKAB_WINDOW,
+        )
         attrs = dataset.attrs
         labelled = times[np.flatnonzero(anomaly > 0)[0]] if (anomaly > 0).any() else float("nan")
-        say(f"  {name}: calibrated system resistance {result.calibration.values[0]:.3g} Pa s²/m⁶ "
+        say(
+            f"  {name}: calibrated system resistance {result.calibration.values[0]:.3g} Pa s²/m⁶ "
             f"(95 % CI {result.calibration.lower[0]:.3g}-{result.calibration.upper[0]:.3g}); mean NIS {attrs['nis_mean']:.2f} "
-            f"(band {attrs['nis_band_lower']:.2f}-{attrs['nis_band_upper']:.2f})")
+            f"(band {attrs['nis_band_lower']:.2f}-{attrs['nis_band_upper']:.2f})"
+        )
         for event in result.events:
-            say(f"    flag: resistance {event.direction} {100 * event.peak_change:+.0f} % from t = {event.start:.0f} s "
-                f"to {event.end if event.end is None else round(event.end)} s; labelled anomaly starts at t = {labelled:.0f} s")
-        say(f"    scored as SKAB (after row 400): F1 {score.confusion.f1:.3f}, false-alarm rate {100 * score.confusion.false_alarm_rate:.2f} %, "
-            f"detection delay {', '.join(f'{d:.0f} s' for d in score.detection_delays) or 'missed'}, false alarms {score.false_alarms}, "
-            f"NAB standard {score.windows['standard'].score:.1f}")
+            say(
+                f"    flag: resistance {event.direction} {100 * event.peak_change:+.0f} % from t = {event.start:.0f} s "
+                f"to {event.end if event.end is None else round(event.end)} s; labelled anomaly starts at t = {labelled:.0f} s"
+            )
+        say(
+            f"    scored as SKAB (after row 400): F1 {score.confusion.f1:.3f}, false-alarm rate "
+            f"{100 * score.confusion.false_alarm_rate:.2f} %, "
+            f"detection delay {', '.join(f'{d:.0f} s' for d in score.detection_delays) or 'missed'}, false alarms "
+            f"{score.false_alarms}, "
+            f"NAB standard {score.windows['standard'].score:.1f}"
+        )
         say(f"    wrote {target}")
 
 
@@ -101,8 +115,11 @@ def _ims(examples: Path, out: Path, say) -> None:
     hours = dataset["rul_time"].to_numpy() / 3600.0
     p50 = dataset["rul_p50"].to_numpy()
     censored = dataset["rul_p50_censored"].to_numpy().astype(bool)
-    say(f"  healthy baseline {baseline / 9.80665:.4f} g; onset (1 h median > 1.5 x baseline) at {dataset.attrs['filter_start_s'] / 3600:.1f} h; "
-        f"end of life {eol / 3600:.1f} h; failure threshold 3 x baseline")
+    say(
+        f"  healthy baseline {baseline / 9.80665:.4f} g; onset (1 h median > 1.5 x baseline) at "
+        f"{dataset.attrs['filter_start_s'] / 3600:.1f} h; "
+        f"end of life {eol / 3600:.1f} h; failure threshold 3 x baseline"
+    )
     say("  t [h]   true RUL [h]   predicted p5 / p50 / p95 [h]")
     for k in np.linspace(0, hours.size - 1, min(8, hours.size)).astype(int):
         if hours[k] * 3600 >= eol:
@@ -116,10 +133,12 @@ def _ims(examples: Path, out: Path, say) -> None:
     predicted = np.where(censored, np.inf, p50 * 3600.0)
     metrics = prognostic_summary(hours * 3600.0, predicted, eol, censoring_bound=horizon)
     lam = next(a for a in metrics["alpha_lambda"] if a["lambda"] == 0.5)
-    say(f"  alpha-lambda (alpha 0.2, lambda 0.5): {'accurate' if lam['accurate'] else 'not accurate'} "
+    say(
+        f"  alpha-lambda (alpha 0.2, lambda 0.5): {'accurate' if lam['accurate'] else 'not accurate'} "
         f"(predicted {lam['predicted_rul_h']:.1f} h, true {lam['true_rul_h']:.1f} h); relative accuracy at lambda 0.5: "
         f"{metrics['relative_accuracy']['0.5']:.2f}; prognostic horizon {metrics['prognostic_horizon_h']:.1f} h; "
-        f"{100 * metrics['fraction_within_alpha']:.0f} % of predictions within +-20 %")
+        f"{100 * metrics['fraction_within_alpha']:.0f} % of predictions within +-20 %"
+    )
     if result.rul_document is not None:
         action = result.rul_document["recommended_action"]
         say(f"  RUL contract at the last sample: action {action['action']} ({action['reason']})")

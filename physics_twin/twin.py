@@ -24,7 +24,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,8 @@ from physics_twin.core.system import System
 from physics_twin.core.units import converter
 from physics_twin.errors import ConfigError, DataError, ParameterError, join_problems, unknown_name_message
 from physics_twin.estimation import EstimatedParameter, UnscentedKalmanFilter, create_filter
-from physics_twin.estimation.ukf import consistency_summary
 from physics_twin.estimation.batch import Experiment, FitResult, fit_parameters
+from physics_twin.estimation.ukf import consistency_summary
 from physics_twin.io import ChannelMap, SensorData, read_sensor_csv
 from physics_twin.prognostics.contract import build_rul_document, parameter_set_hash, write_rul_document
 from physics_twin.prognostics.rul import FailureThreshold, LoadScenario, Posterior, RULDistribution, predict_rul
@@ -92,25 +92,38 @@ class TwinResult:
     def summary(self) -> str:
         """A few lines for people: consistency, calibration, flags, RUL."""
         attrs = self.dataset.attrs
-        lines = [f"twin {attrs.get('twin')!r} on {attrs.get('data_source')}: {self.dataset.sizes['time']} samples, "
-                 f"{attrs.get('filter_start_utc')} -> {attrs.get('end_utc')}"]
+        lines = [
+            f"twin {attrs.get('twin')!r} on {attrs.get('data_source')}: {self.dataset.sizes['time']} samples, "
+            f"{attrs.get('filter_start_utc')} -> {attrs.get('end_utc')}"
+        ]
         if self.calibration is not None:
-            parts = [f"{n} = {v:.4g} [{lo:.4g}, {hi:.4g}]" for n, v, lo, hi in zip(self.calibration.names, self.calibration.values, self.calibration.lower, self.calibration.upper, strict=True)]
+            parts = [
+                f"{n} = {v:.4g} [{lo:.4g}, {hi:.4g}]"
+                for n, v, lo, hi in zip(
+                    self.calibration.names, self.calibration.values, self.calibration.lower, self.calibration.upper, strict=True
+                )
+            ]
             lines.append("calibration (95 % CI): " + "; ".join(parts))
         if math.isfinite(attrs.get("nis_mean", math.nan)):
             inside = attrs["nis_band_lower"] <= attrs["nis_mean"] <= attrs["nis_band_upper"]
-            lines.append(f"mean NIS {attrs['nis_mean']:.3f} (expected {attrs['nis_expected']:.3g}, 95 % band "
-                         f"[{attrs['nis_band_lower']:.3f}, {attrs['nis_band_upper']:.3f}], {'inside' if inside else 'OUTSIDE'})")
+            lines.append(
+                f"mean NIS {attrs['nis_mean']:.3f} (expected {attrs['nis_expected']:.3g}, 95 % band "
+                f"[{attrs['nis_band_lower']:.3f}, {attrs['nis_band_upper']:.3f}], {'inside' if inside else 'OUTSIDE'})"
+            )
         for event in self.events:
             end = "ongoing" if event.end is None else f"{event.end:.0f} s"
-            lines.append(f"deviation: {event.parameter} {event.direction} from {event.start:.0f} s to {end} "
-                         f"(peak |z| {event.peak_score:.1f}, change {100 * event.peak_change:+.1f} %)")
+            lines.append(
+                f"deviation: {event.parameter} {event.direction} from {event.start:.0f} s to {end} "
+                f"(peak |z| {event.peak_score:.1f}, change {100 * event.peak_change:+.1f} %)"
+            )
         if self.rul is not None:
             q = [self.rul.quantile(p, unit="h") for p in (0.05, 0.5, 0.95)]
             lines.append("RUL at the last sample (operating hours): p5 {}, p50 {}, p95 {}".format(*(str(x) for x in q)))
             if self.rul_document is not None:
-                lines.append(f"recommended action: {self.rul_document['recommended_action']['action']} "
-                             f"({self.rul_document['recommended_action']['reason']})")
+                lines.append(
+                    f"recommended action: {self.rul_document['recommended_action']['action']} "
+                    f"({self.rul_document['recommended_action']['reason']})"
+                )
         elif "rul_status" in attrs:
             lines.append(f"RUL: {attrs['rul_status']}")
         return "\n".join(lines)
@@ -197,8 +210,14 @@ class Twin:
     def read(self, path: str | os.PathLike[str]) -> SensorData:
         """Read a data file with the configured columns, units, separator, time column and policies."""
         data = self.config.data
-        return read_sensor_csv(path, self.channel_map(), time_column=data.time_column, separator=data.separator,
-                               timezone=data.timezone, duplicates=data.duplicates)
+        return read_sensor_csv(
+            path,
+            self.channel_map(),
+            time_column=data.time_column,
+            separator=data.separator,
+            timezone=data.timezone,
+            duplicates=data.duplicates,
+        )
 
     def inputs(self, data: SensorData) -> np.ndarray:
         """The model input matrix: columns (filled, optionally smoothed) and configured constants. [SI]"""
@@ -296,7 +315,11 @@ class Twin:
             piece, state = estimator.run(times[first:stop], inputs[first:stop], measurements[first:stop], state)
             pieces.append(piece)
             report("filter", stop - start, total)
-        filtered = xr.concat(pieces, dim="time", data_vars="all", coords="minimal", compat="override", combine_attrs="override") if len(pieces) > 1 else pieces[0]
+        filtered = (
+            xr.concat(pieces, dim="time", data_vars="all", coords="minimal", compat="override", combine_attrs="override")
+            if len(pieces) > 1
+            else pieces[0]
+        )
         filtered.attrs.update(consistency_summary(filtered, measured))
         events = self._deviations(filtered)
         rul_over_time, last_rul = self._rul(filtered, estimator, report)
@@ -312,12 +335,20 @@ class Twin:
         settings = self.config.calibration
         window = (times >= settings.window[0]) & (times < settings.window[1])
         if window.sum() < 2:
-            raise DataError(f"calibration window {list(settings.window)} s holds {int(window.sum())} sample(s); at least 2 are needed.")
+            raise DataError(
+                f"calibration window {list(settings.window)} s holds {int(window.sum())} sample(s); at least 2 are needed."
+            )
         index = np.flatnonzero(window)
         x0 = self._initial_states(index[0], measurements, self.model.parameter_values, times, invert_outputs=False)
         experiment = Experiment(times[index], inputs[index], measurements[index], x0, settings.warmup)
-        return fit_parameters(self.model, [experiment], measured=noise, estimate=settings.parameters,
-                              integrator=self.config.filter.integrator, max_step=self.config.filter.max_step)
+        return fit_parameters(
+            self.model,
+            [experiment],
+            measured=noise,
+            estimate=settings.parameters,
+            integrator=self.config.filter.integrator,
+            max_step=self.config.filter.max_step,
+        )
 
     def _tune_noise(self, times, inputs, measurements, noise, overrides, start) -> dict[str, float]:
         """Measurement noise matched to the innovations on the calibration window.
@@ -353,7 +384,9 @@ class Twin:
         above = np.flatnonzero(smoothed > level)
         return int(above[0]) if above.size else None
 
-    def _initial_states(self, index: int, measurements: np.ndarray, parameters: np.ndarray, times: np.ndarray, invert_outputs: bool = True) -> dict[str, float]:
+    def _initial_states(
+        self, index: int, measurements: np.ndarray, parameters: np.ndarray, times: np.ndarray, invert_outputs: bool = True
+    ) -> dict[str, float]:
         """Initial states at sample ``index``: configured values, then directly measured states, then inverted outputs.
 
         ``filter.initial_from_measurement`` applies at the filter's start only (``invert_outputs``); it
@@ -405,13 +438,29 @@ class Twin:
         estimate = []
         for spec in settings.estimate:
             value = overrides[spec.name]
-            estimate.append(EstimatedParameter(spec.name, initial_std=spec.relative_std * abs(value),
-                                               random_walk=spec.relative_random_walk * abs(value), transform=spec.transform, initial=value))
+            estimate.append(
+                EstimatedParameter(
+                    spec.name,
+                    initial_std=spec.relative_std * abs(value),
+                    random_walk=spec.relative_random_walk * abs(value),
+                    transform=spec.transform,
+                    initial=value,
+                )
+            )
         relative = {m.name: m.relative_noise for m in self.config.measurements if m.relative_noise > 0}
         return create_filter(
-            settings.kind, self.model, measured=noise, relative_noise=relative, estimate=estimate, initial_state=initial,
-            initial_std=settings.initial_std, process_noise=settings.process_noise, parameters=overrides,
-            integrator=settings.integrator, max_step=settings.max_step, gate_probability=settings.gate_probability,
+            settings.kind,
+            self.model,
+            measured=noise,
+            relative_noise=relative,
+            estimate=estimate,
+            initial_state=initial,
+            initial_std=settings.initial_std,
+            process_noise=settings.process_noise,
+            parameters=overrides,
+            integrator=settings.integrator,
+            max_step=settings.max_step,
+            gate_probability=settings.gate_probability,
             gate_patience=settings.gate_patience,
             gap_threshold=settings.gap_threshold,
             # SI states mix scales (flow ~1e-3 m³/s beside speeds ~1e2 rad/s) that a twin's user cannot rescale; the
@@ -428,18 +477,43 @@ class Twin:
         transforms = {e.name: e.transform for e in self.config.filter.estimate}
         for name in settings.parameters:
             declaration = self.model.parameters[self.model.parameter_names.index(name)]
-            log_scale = transforms[name] == "log" or (transforms[name] == "auto" and declaration.bounds[0] >= 0 and not math.isfinite(declaration.bounds[1]))
-            track = track_deviation(name, times, filtered[name].values, filtered[f"{name}_std"].values, settings.baseline,
-                                    log_scale=log_scale, confidence=settings.confidence, min_duration=settings.min_duration)
-            filtered[f"{name}_deviation_score"] = xr.DataArray(track.score, dims="time", attrs={
-                "units": "1", "description": f"standardised deviation from the baseline ({'log scale' if log_scale else 'linear'})"})
-            filtered[f"{name}_deviation_flag"] = xr.DataArray(track.flag.astype(np.int8), dims="time", attrs={
-                "units": "1", "description": f"1 while |score| > {track.threshold:.3f} for at least {settings.min_duration:g} s",
-                "baseline": track.baseline, "threshold": track.threshold})
+            log_scale = transforms[name] == "log" or (
+                transforms[name] == "auto" and declaration.bounds[0] >= 0 and not math.isfinite(declaration.bounds[1])
+            )
+            track = track_deviation(
+                name,
+                times,
+                filtered[name].values,
+                filtered[f"{name}_std"].values,
+                settings.baseline,
+                log_scale=log_scale,
+                confidence=settings.confidence,
+                min_duration=settings.min_duration,
+            )
+            filtered[f"{name}_deviation_score"] = xr.DataArray(
+                track.score,
+                dims="time",
+                attrs={
+                    "units": "1",
+                    "description": f"standardised deviation from the baseline ({'log scale' if log_scale else 'linear'})",
+                },
+            )
+            filtered[f"{name}_deviation_flag"] = xr.DataArray(
+                track.flag.astype(np.int8),
+                dims="time",
+                attrs={
+                    "units": "1",
+                    "description": f"1 while |score| > {track.threshold:.3f} for at least {settings.min_duration:g} s",
+                    "baseline": track.baseline,
+                    "threshold": track.threshold,
+                },
+            )
             events.extend(track.events)
         return events
 
-    def _rul(self, filtered: xr.Dataset, estimator: UnscentedKalmanFilter, report) -> tuple[xr.Dataset | None, RULDistribution | None]:
+    def _rul(
+        self, filtered: xr.Dataset, estimator: UnscentedKalmanFilter, report
+    ) -> tuple[xr.Dataset | None, RULDistribution | None]:
         settings = self.config.rul
         if settings is None:
             return None, None
@@ -452,8 +526,14 @@ class Twin:
                     chosen.append(k)
         if not chosen or chosen[-1] != times.size - 1:
             chosen.append(times.size - 1)
-        failure = FailureThreshold(settings.indicator, settings.threshold, ">=" if settings.direction == "rising" else "<=", settings.failure_mode)
-        scenario = LoadScenario.constant(settings.future_inputs, "constant future inputs: " + (", ".join(f"{k} = {v:g}" for k, v in settings.future_inputs.items()) or "declared defaults"))
+        failure = FailureThreshold(
+            settings.indicator, settings.threshold, ">=" if settings.direction == "rising" else "<=", settings.failure_mode
+        )
+        scenario = LoadScenario.constant(
+            settings.future_inputs,
+            "constant future inputs: "
+            + (", ".join(f"{k} = {v:g}" for k, v in settings.future_inputs.items()) or "declared defaults"),
+        )
         levels = (0.05, 0.5, 0.95)
         values = np.full((len(chosen), len(levels)), np.nan)
         censored = np.zeros((len(chosen), len(levels)), dtype=np.int8)
@@ -462,9 +542,18 @@ class Twin:
         for row, k in enumerate(chosen):
             posterior = Posterior.from_filter(estimator, _state_at(filtered, estimator, k))
             rng = np.random.default_rng([settings.seed, k])
-            last = predict_rul(self.model, posterior, failure, scenario, horizon=settings.horizon, rng=rng, samples=settings.samples,
-                               step=settings.step, integrator=self.config.filter.integrator,
-                               max_step=min(self.config.filter.max_step * 100, settings.step))
+            last = predict_rul(
+                self.model,
+                posterior,
+                failure,
+                scenario,
+                horizon=settings.horizon,
+                rng=rng,
+                samples=settings.samples,
+                step=settings.step,
+                integrator=self.config.filter.integrator,
+                max_step=min(self.config.filter.max_step * 100, settings.step),
+            )
             for c, level in enumerate(levels):
                 quantile = last.quantile(level, unit="s")
                 values[row, c] = quantile.bound
@@ -476,28 +565,72 @@ class Twin:
         variables = {}
         for c, level in enumerate(levels):
             label = f"rul_p{round(100 * level):02d}"
-            variables[label] = xr.DataArray(values[:, c] / _HOUR, dims="rul_time", attrs={
-                "units": "h", "description": f"{100 * level:g} % quantile of the RUL in operating hours (a lower bound where censored)"})
-            variables[f"{label}_censored"] = xr.DataArray(censored[:, c], dims="rul_time", attrs={
-                "units": "1", "description": "1 where the quantile lies beyond the prediction horizon (value = horizon, a lower bound)"})
+            variables[label] = xr.DataArray(
+                values[:, c] / _HOUR,
+                dims="rul_time",
+                attrs={
+                    "units": "h",
+                    "description": f"{100 * level:g} % quantile of the RUL in operating hours (a lower bound where censored)",
+                },
+            )
+            variables[f"{label}_censored"] = xr.DataArray(
+                censored[:, c],
+                dims="rul_time",
+                attrs={
+                    "units": "1",
+                    "description": "1 where the quantile lies beyond the prediction horizon (value = horizon, a lower bound)",
+                },
+            )
         if settings.probability_horizons:
             coords["failure_horizon"] = ("failure_horizon", np.asarray(settings.probability_horizons) / _HOUR, {"units": "h"})
-            variables["failure_probability"] = xr.DataArray(probabilities, dims=("rul_time", "failure_horizon"), attrs={
-                "units": "1", "description": "probability of failure within each horizon (operating time)"})
+            variables["failure_probability"] = xr.DataArray(
+                probabilities,
+                dims=("rul_time", "failure_horizon"),
+                attrs={"units": "1", "description": "probability of failure within each horizon (operating time)"},
+            )
         return xr.Dataset(variables, coords=coords), last
 
-    def _assemble(self, data: SensorData, filtered: xr.Dataset, inputs: np.ndarray, start: int, calibration: FitResult | None, rul: xr.Dataset | None) -> xr.Dataset:
+    def _assemble(
+        self,
+        data: SensorData,
+        filtered: xr.Dataset,
+        inputs: np.ndarray,
+        start: int,
+        calibration: FitResult | None,
+        rul: xr.Dataset | None,
+    ) -> xr.Dataset:
         dataset = filtered.copy()
         for column, record in enumerate(self.model.inputs):
-            dataset[record.name] = xr.DataArray(inputs[start:, column], dims="time", attrs={"units": record.unit, "description": record.description, "kind": "input"})
+            dataset[record.name] = xr.DataArray(
+                inputs[start:, column],
+                dims="time",
+                attrs={"units": record.unit, "description": record.description, "kind": "input"},
+            )
         dataset = dataset.assign_coords(timestamp=("time", data.timestamps[start:], {"description": "UTC time of each sample"}))
         if calibration is not None:
             dataset = dataset.assign_coords(calibrated_parameter=("calibrated_parameter", list(calibration.names)))
-            for label, values in (("value", calibration.values), ("std", calibration.std), ("lower", calibration.lower), ("upper", calibration.upper)):
-                dataset[f"calibration_{label}"] = xr.DataArray(values, dims="calibrated_parameter", attrs={
-                    "description": f"batch calibration: {label}" + (f" of the {100 * calibration.confidence:g} % confidence interval" if label in ("lower", "upper") else ""),
-                    "units": "see parameter_unit"})
-            dataset["calibration_correlation"] = xr.DataArray(calibration.correlation, dims=("calibrated_parameter", "calibrated_parameter_"))
+            for label, values in (
+                ("value", calibration.values),
+                ("std", calibration.std),
+                ("lower", calibration.lower),
+                ("upper", calibration.upper),
+            ):
+                dataset[f"calibration_{label}"] = xr.DataArray(
+                    values,
+                    dims="calibrated_parameter",
+                    attrs={
+                        "description": f"batch calibration: {label}"
+                        + (
+                            f" of the {100 * calibration.confidence:g} % confidence interval"
+                            if label in ("lower", "upper")
+                            else ""
+                        ),
+                        "units": "see parameter_unit",
+                    },
+                )
+            dataset["calibration_correlation"] = xr.DataArray(
+                calibration.correlation, dims=("calibrated_parameter", "calibrated_parameter_")
+            )
         if rul is not None:
             dataset = xr.merge([dataset, rul], combine_attrs="override")
         dataset.attrs.update(self._attrs(data, start))
@@ -526,9 +659,11 @@ class Twin:
             attrs["filter_start_s"] = float(data.times[start])
         return attrs
 
-    def _document(self, dataset: xr.Dataset, estimator: UnscentedKalmanFilter, rul: RULDistribution, data: SensorData) -> dict[str, Any]:
+    def _document(
+        self, dataset: xr.Dataset, estimator: UnscentedKalmanFilter, rul: RULDistribution, data: SensorData
+    ) -> dict[str, Any]:
         settings = self.config.rul
-        estimate_time = datetime.fromisoformat(str(np.datetime_as_string(data.timestamps[-1], unit="us"))).replace(tzinfo=timezone.utc)
+        estimate_time = datetime.fromisoformat(str(np.datetime_as_string(data.timestamps[-1], unit="us"))).replace(tzinfo=UTC)
         last = estimator.physical(dataset["mean_transformed"].values[-1])
         flags = []
         if dataset.attrs.get("gaps_flagged", 0):
@@ -544,17 +679,29 @@ class Twin:
             flags.append("out_of_range_readings")
         horizons = [h for h in settings.probability_horizons if h <= settings.horizon / settings.utilisation]
         return build_rul_document(
-            rul, asset_id=self.config.asset_id, estimate_time=estimate_time, model_name=self.model.name,
-            parameter_set_version=parameter_set_hash(list(estimator.names), last), failure_mode=settings.failure_mode,
-            utilisation=settings.utilisation, horizons=horizons, consistency=dataset.attrs, data_quality_flags=flags,
+            rul,
+            asset_id=self.config.asset_id,
+            estimate_time=estimate_time,
+            model_name=self.model.name,
+            parameter_set_version=parameter_set_hash(list(estimator.names), last),
+            failure_mode=settings.failure_mode,
+            utilisation=settings.utilisation,
+            horizons=horizons,
+            consistency=dataset.attrs,
+            data_quality_flags=flags,
         )
 
 
 def _state_at(filtered: xr.Dataset, estimator: UnscentedKalmanFilter, index: int):
     from physics_twin.estimation.ukf import FilterState
 
-    return FilterState(float(filtered["time"].values[index]), np.array(filtered["mean_transformed"].values[index]),
-                       np.array(filtered["covariance"].values[index]), estimator.names, np.zeros(len(estimator.model.inputs)))
+    return FilterState(
+        float(filtered["time"].values[index]),
+        np.array(filtered["mean_transformed"].values[index]),
+        np.array(filtered["covariance"].values[index]),
+        estimator.names,
+        np.zeros(len(estimator.model.inputs)),
+    )
 
 
 def trailing_mean(times: np.ndarray, values: np.ndarray, window: float) -> np.ndarray:

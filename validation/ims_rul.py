@@ -65,25 +65,41 @@ def evaluate_bearing(shared: Path, label: str, file: str, column: str) -> dict:
     times = ds["rul_time"].to_numpy()
     censored = ds["rul_p50_censored"].to_numpy().astype(bool)
     p50 = np.where(censored, np.inf, ds["rul_p50"].to_numpy() * 3600.0)
-    quantiles = np.stack([np.where(ds[f"{q}_censored"].to_numpy().astype(bool), np.inf, ds[q].to_numpy() * 3600.0)
-                          for q in ("rul_p05", "rul_p50", "rul_p95")], axis=1)
-    horizon = twin.config.rul.horizon
-    row.update({
-        "onset_h": ds.attrs["filter_start_s"] / 3600.0,
-        "life_after_onset_h": (eol - ds.attrs["filter_start_s"]) / 3600.0,
-        "nis_mean": ds.attrs["nis_mean"],
-        "nis_band": [ds.attrs["nis_band_lower"], ds.attrs["nis_band_upper"]],
-        "samples_gated": ds.attrs["samples_gated"],
-        "metrics": prognostic_summary(times, p50, eol, censoring_bound=horizon),
-        "metrics_with_distribution": prognostic_summary(times, p50, eol, censoring_bound=horizon, predicted_quantiles=quantiles,
-                                                        quantile_levels=[0.05, 0.5, 0.95]),
-        "trajectory": [
-            {"t_h": float(t / 3600), "true_h": float((eol - t) / 3600), "p05_h": float(a), "p50_h": float(b), "p95_h": float(c),
-             "p50_censored": bool(cc)}
-            for t, a, b, c, cc in zip(times, ds["rul_p05"].to_numpy(), ds["rul_p50"].to_numpy(), ds["rul_p95"].to_numpy(), censored, strict=True)
-            if t < eol
+    quantiles = np.stack(
+        [
+            np.where(ds[f"{q}_censored"].to_numpy().astype(bool), np.inf, ds[q].to_numpy() * 3600.0)
+            for q in ("rul_p05", "rul_p50", "rul_p95")
         ],
-    })
+        axis=1,
+    )
+    horizon = twin.config.rul.horizon
+    row.update(
+        {
+            "onset_h": ds.attrs["filter_start_s"] / 3600.0,
+            "life_after_onset_h": (eol - ds.attrs["filter_start_s"]) / 3600.0,
+            "nis_mean": ds.attrs["nis_mean"],
+            "nis_band": [ds.attrs["nis_band_lower"], ds.attrs["nis_band_upper"]],
+            "samples_gated": ds.attrs["samples_gated"],
+            "metrics": prognostic_summary(times, p50, eol, censoring_bound=horizon),
+            "metrics_with_distribution": prognostic_summary(
+                times, p50, eol, censoring_bound=horizon, predicted_quantiles=quantiles, quantile_levels=[0.05, 0.5, 0.95]
+            ),
+            "trajectory": [
+                {
+                    "t_h": float(t / 3600),
+                    "true_h": float((eol - t) / 3600),
+                    "p05_h": float(a),
+                    "p50_h": float(b),
+                    "p95_h": float(c),
+                    "p50_censored": bool(cc),
+                }
+                for t, a, b, c, cc in zip(
+                    times, ds["rul_p05"].to_numpy(), ds["rul_p50"].to_numpy(), ds["rul_p95"].to_numpy(), censored, strict=True
+                )
+                if t < eol
+            ],
+        }
+    )
     return row
 
 
@@ -96,7 +112,8 @@ def write_report(rows: list[dict], wall: float, out: Path) -> Path:
         "prediction start = 1 h trailing median above 1.5 x baseline; EOL = last snapshot above half the baseline;",
         "predictions every 2 h (Monte Carlo, 2000 samples, horizon 500 h; censored medians count as inaccurate).",
         "",
-        "| bearing | onset [h] | EOL [h] | life after onset [h] | alpha-lambda (0.25/0.5/0.75) | RA at lambda 0.5 | CRA | PH [h] | within +-20 % | mean NIS (band) |",
+        "| bearing | onset [h] | EOL [h] | life after onset [h] | alpha-lambda (0.25/0.5/0.75) | RA at lambda 0.5 | "
+        "CRA | PH [h] | within +-20 % | mean NIS (band) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
@@ -106,9 +123,11 @@ def write_report(rows: list[dict], wall: float, out: Path) -> Path:
         m = row["metrics"]
         accurate = "/".join("yes" if a["accurate"] else "no" for a in m["alpha_lambda"])
         lines.append(
-            f"| {row['bearing']} | {row['onset_h']:.1f} | {row['end_of_life_h']:.1f} | {row['life_after_onset_h']:.1f} | {accurate} | "
+            f"| {row['bearing']} | {row['onset_h']:.1f} | {row['end_of_life_h']:.1f} | {row['life_after_onset_h']:.1f} "
+            f"| {accurate} | "
             f"{m['relative_accuracy']['0.5']:.2f} | {m['cumulative_relative_accuracy']:.2f} | "
-            f"{m['prognostic_horizon_h']:.1f}{'' if m['prognostic_horizon_found'] else ' (none)'} | {100 * m['fraction_within_alpha']:.0f} % | "
+            f"{m['prognostic_horizon_h']:.1f}{'' if m['prognostic_horizon_found'] else ' (none)'} | "
+            f"{100 * m['fraction_within_alpha']:.0f} % | "
             f"{row['nis_mean']:.2f} ({row['nis_band'][0]:.2f}-{row['nis_band'][1]:.2f}) |"
         )
     lines += ["", f"Wall time {wall:.0f} s.", ""]
@@ -117,8 +136,10 @@ def write_report(rows: list[dict], wall: float, out: Path) -> Path:
             continue
         lines += [f"## {row['bearing']}", "", "| t [h] | true RUL [h] | p5 | p50 | p95 |", "|---|---|---|---|---|"]
         for point in row["trajectory"][:: max(1, len(row["trajectory"]) // 12)]:
-            lines.append(f"| {point['t_h']:.1f} | {point['true_h']:.1f} | {point['p05_h']:.1f} | "
-                         f"{'> ' if point['p50_censored'] else ''}{point['p50_h']:.1f} | {point['p95_h']:.1f} |")
+            lines.append(
+                f"| {point['t_h']:.1f} | {point['true_h']:.1f} | {point['p05_h']:.1f} | "
+                f"{'> ' if point['p50_censored'] else ''}{point['p50_h']:.1f} | {point['p95_h']:.1f} |"
+            )
         lines.append("")
     out.mkdir(parents=True, exist_ok=True)
     (out / "ims_rul.json").write_text(json.dumps(rows, indent=2, default=float) + "\n")

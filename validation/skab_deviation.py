@@ -34,7 +34,11 @@ def labels_for(path: Path, timestamps: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """SKAB's `anomaly` and `changepoint` columns aligned to the twin's sample timestamps."""
     frame = pd.read_csv(path, sep=";", parse_dates=["datetime"]).set_index("datetime")
     frame.index = frame.index.tz_localize("UTC").as_unit("ns")
-    wanted = pd.DatetimeIndex(timestamps).tz_localize("UTC") if pd.DatetimeIndex(timestamps).tz is None else pd.DatetimeIndex(timestamps)
+    wanted = (
+        pd.DatetimeIndex(timestamps).tz_localize("UTC")
+        if pd.DatetimeIndex(timestamps).tz is None
+        else pd.DatetimeIndex(timestamps)
+    )
     aligned = frame.reindex(wanted)
     return aligned["anomaly"].to_numpy(float), aligned["changepoint"].to_numpy(float)
 
@@ -56,21 +60,26 @@ def evaluate(shared: Path) -> dict:
         pooled_confusion = score.confusion if pooled_confusion is None else pooled_confusion + score.confusion
         for profile, value in score.windows.items():
             pooled_windows[profile] = value if profile not in pooled_windows else pooled_windows[profile] + value
-        rows.append({
-            "file": f"{path.parent.name}/{path.name}",
-            "f1": score.confusion.f1,
-            "far": score.confusion.false_alarm_rate,
-            "mar": score.confusion.missed_alarm_rate,
-            "detection_delay_s": list(score.detection_delays),
-            "missed_periods": score.missed_periods,
-            "false_alarms": score.false_alarms,
-            "nab_standard_hits": score.windows["standard"].true_positives,
-            "nab_standard_false_positives": score.windows["standard"].false_positives,
-            "nis_mean": dataset.attrs["nis_mean"],
-            "nis_band": [dataset.attrs["nis_band_lower"], dataset.attrs["nis_band_upper"]],
-            "peak_change_percent": max((100 * e.peak_change for e in result.events), default=0.0),
-        })
-        print(f"{rows[-1]['file']:>14}: F1 {rows[-1]['f1']:.3f}  delay {score.detection_delays}  false alarms {score.false_alarms}  NIS {rows[-1]['nis_mean']:.2f}")
+        rows.append(
+            {
+                "file": f"{path.parent.name}/{path.name}",
+                "f1": score.confusion.f1,
+                "far": score.confusion.false_alarm_rate,
+                "mar": score.confusion.missed_alarm_rate,
+                "detection_delay_s": list(score.detection_delays),
+                "missed_periods": score.missed_periods,
+                "false_alarms": score.false_alarms,
+                "nab_standard_hits": score.windows["standard"].true_positives,
+                "nab_standard_false_positives": score.windows["standard"].false_positives,
+                "nis_mean": dataset.attrs["nis_mean"],
+                "nis_band": [dataset.attrs["nis_band_lower"], dataset.attrs["nis_band_upper"]],
+                "peak_change_percent": max((100 * e.peak_change for e in result.events), default=0.0),
+            }
+        )
+        print(
+            f"{rows[-1]['file']:>14}: F1 {rows[-1]['f1']:.3f}  delay {score.detection_delays}  false alarms "
+            f"{score.false_alarms}  NIS {rows[-1]['nis_mean']:.2f}"
+        )
     free = shared / "data" / "skab" / "anomaly-free" / "anomaly-free.csv"
     free_result = twin.run(twin.read(free)).dataset.attrs
     delays = [d for row in rows for d in row["detection_delay_s"]]
@@ -109,22 +118,27 @@ def write_report(results: dict, out: Path) -> Path:
         f"- files: {s['files']} (valve1: 16, valve2: 4)",
         f"- point-wise F1 {s['pooled_f1']:.3f}, FAR {100 * s['pooled_far']:.2f} %, MAR {100 * s['pooled_mar']:.2f} %",
         f"- NAB score: standard {s['nab']['standard']:.1f}, low-FP {s['nab']['low_fp']:.1f}, low-FN {s['nab']['low_fn']:.1f} "
-        f"({s['nab_hits']} of {s['nab_windows']} changepoint windows hit, {s['nab_false_positives']} predicted changepoints outside windows)",
+        f"({s['nab_hits']} of {s['nab_windows']} changepoint windows hit, {s['nab_false_positives']} predicted "
+        "changepoints outside windows)",
         f"- anomaly periods detected: {s['periods_detected']}, missed: {s['periods_missed']}; detection delay median "
         f"{s['detection_delay_median_s']} s, range {s['detection_delay_range_s']} s (from the labelled start of the period)",
         f"- false alarms (flag periods starting outside labelled anomalies, scored part): {s['false_alarms']}",
         f"- anomaly-free file: mean NIS {s['anomaly_free_nis_mean']:.3f} over {s['anomaly_free_samples']} samples, expected "
-        f"{s['anomaly_free_nis_expected']:.3g}, 95 % band [{s['anomaly_free_nis_band'][0]:.3f}, {s['anomaly_free_nis_band'][1]:.3f}]",
-        f"- published leaderboard for comparison (data-driven detectors): best outlier F1 0.78 (Conv-AE), best NAB standard 32.42 (MSCRED)",
+        f"{s['anomaly_free_nis_expected']:.3g}, 95 % band [{s['anomaly_free_nis_band'][0]:.3f}, "
+        f"{s['anomaly_free_nis_band'][1]:.3f}]",
+        "- published leaderboard for comparison (data-driven detectors): best outlier F1 0.78 (Conv-AE), best NAB "
+        "standard 32.42 (MSCRED)",
         f"- wall time {s['wall_time_s']:.1f} s",
         "",
         "| file | F1 | FAR | MAR | delay [s] | missed | false alarms | mean NIS | peak resistance change |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results["files"]:
-        lines.append(f"| {r['file']} | {r['f1']:.3f} | {100 * r['far']:.1f} % | {100 * r['mar']:.1f} % | "
-                     f"{', '.join(f'{d:.0f}' for d in r['detection_delay_s']) or '-'} | {r['missed_periods']} | {r['false_alarms']} | "
-                     f"{r['nis_mean']:.2f} | {r['peak_change_percent']:+.0f} % |")
+        lines.append(
+            f"| {r['file']} | {r['f1']:.3f} | {100 * r['far']:.1f} % | {100 * r['mar']:.1f} % | "
+            f"{', '.join(f'{d:.0f}' for d in r['detection_delay_s']) or '-'} | {r['missed_periods']} | {r['false_alarms']} | "
+            f"{r['nis_mean']:.2f} | {r['peak_change_percent']:+.0f} % |"
+        )
     out.mkdir(parents=True, exist_ok=True)
     (out / "skab_deviation.json").write_text(json.dumps(results, indent=2) + "\n")
     path = out / "skab_deviation.md"

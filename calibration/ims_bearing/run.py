@@ -58,8 +58,16 @@ def fit_growth(twin: Twin, times, inputs, indicator, start: int, stop: int, base
     noise = twin.measurement_noise()[INDICATOR]
     window = slice(start, stop + 1)
     experiment = Experiment(times[window] - times[start], inputs[window], indicator[window, None], {"bearing.damage": damage0})
-    return fit_parameters(model, [experiment], measured={INDICATOR: noise}, relative_noise={INDICATOR: channel.relative_noise},
-                          estimate=estimate, parameters={"bearing.baseline_vibration": baseline}, integrator="RK4", max_step=600.0)
+    return fit_parameters(
+        model,
+        [experiment],
+        measured={INDICATOR: noise},
+        relative_noise={INDICATOR: channel.relative_noise},
+        estimate=estimate,
+        parameters={"bearing.baseline_vibration": baseline},
+        integrator="RK4",
+        max_step=600.0,
+    )
 
 
 def calibrate_bearing(shared: Path, label: str, file: str, column: str) -> dict:
@@ -79,10 +87,16 @@ def calibrate_bearing(shared: Path, label: str, file: str, column: str) -> dict:
     eol = ims_end_of_life(times, indicator, baseline)
     stop = int(np.searchsorted(times, eol))
     damage0 = float(smoothed[start] / baseline - 1.0)
-    joint = fit_growth(twin, times, inputs, indicator, start, stop, baseline, damage0, ["bearing.growth_rate", "bearing.growth_exponent"])
+    joint = fit_growth(
+        twin, times, inputs, indicator, start, stop, baseline, damage0, ["bearing.growth_rate", "bearing.growth_exponent"]
+    )
     correlation = float(joint.correlation[0, 1])
     identifiable = not joint.identifiability_warnings()
-    final = joint if identifiable else fit_growth(twin, times, inputs, indicator, start, stop, baseline, damage0, ["bearing.growth_rate"])
+    final = (
+        joint
+        if identifiable
+        else fit_growth(twin, times, inputs, indicator, start, stop, baseline, damage0, ["bearing.growth_rate"])
+    )
     if identifiable:
         exponent_note = "yes"
     elif np.isfinite(correlation):
@@ -133,25 +147,40 @@ def markdown(rows: list[dict], wall: float) -> str:
         return "—" if not np.isfinite(value) else f"{value:{spec}} [{low:{spec}}, {high:{spec}}]"
 
     lines = [
-        "# IMS bearings: degradation parameters per failed bearing", "",
+        "# IMS bearings: degradation parameters per failed bearing",
+        "",
         f"Command: `python calibration/ims_bearing/run.py` (config `calibration/ims_bearing/config.toml`, data "
         f"`../shared/data/ims_bearing`; wall time {wall:.0f} s). Growth law dD/dt = c D^m, indicator a0 (1 + D); brackets: 95 % "
-        "confidence intervals (batch fits) or the 5–95 % posterior band (filter).", "",
-        "| bearing | baseline a0 [g] | onset [h] | end of life [h] | snapshots | D at onset | c [1/h] | m | m identifiable | reduced χ² |",
+        "confidence intervals (batch fits) or the 5–95 % posterior band (filter).",
+        "",
+        "| bearing | baseline a0 [g] | onset [h] | end of life [h] | snapshots | D at onset | c [1/h] | m | m "
+        "identifiable | reduced χ² |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['bearing']} | {interval(r['baseline_g'], r['baseline_low_g'], r['baseline_high_g'], '.4f')} | {r['onset_h']:.1f} | "
+            f"| {r['bearing']} | {interval(r['baseline_g'], r['baseline_low_g'], r['baseline_high_g'], '.4f')} | "
+            f"{r['onset_h']:.1f} | "
             f"{r['end_of_life_h']:.1f} | {r['snapshots']} | {r['damage_at_onset']:.2f} | "
             f"{interval(r['growth_rate_per_h'], r['growth_rate_low_per_h'], r['growth_rate_high_per_h'], '.4g')} | "
-            f"{interval(r['exponent'], r['exponent_low'], r['exponent_high'], '.3g')} | {r['exponent_identifiable']} | {r['reduced_chi_square']:.2f} |")
-    lines += ["", "Online estimate of c by the twin's square-root UKF (m = 1, from the onset), at the end of life:", "",
-              "| bearing | c [1/h] (5–95 %) | mean NIS (95 % band) | joint batch fit before the identifiability check: c [1/h], m |",
-              "|---|---|---|---|"]
+            f"{interval(r['exponent'], r['exponent_low'], r['exponent_high'], '.3g')} | {r['exponent_identifiable']} | "
+            f"{r['reduced_chi_square']:.2f} |"
+        )
+    lines += [
+        "",
+        "Online estimate of c by the twin's square-root UKF (m = 1, from the onset), at the end of life:",
+        "",
+        "| bearing | c [1/h] (5–95 %) | mean NIS (95 % band) | joint batch fit before the identifiability check: c [1/h], m |",
+        "|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r['bearing']} | {interval(r['filter_growth_rate_per_h'], r['filter_growth_rate_p05_per_h'], r['filter_growth_rate_p95_per_h'], '.4g')} | "
-                     f"{r['filter_nis_mean']:.2f} ({r['filter_nis_band']}) | {r['joint_growth_rate_per_h']:.4g}, {r['joint_exponent']:.3g} |")
+        lines.append(
+            f"| {r['bearing']} | "
+            + interval(r["filter_growth_rate_per_h"], r["filter_growth_rate_p05_per_h"], r["filter_growth_rate_p95_per_h"], ".4g")
+            + " | "
+            f"{r['filter_nis_mean']:.2f} ({r['filter_nis_band']}) | {r['joint_growth_rate_per_h']:.4g}, "
+            f"{r['joint_exponent']:.3g} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -165,8 +194,12 @@ def main(argv: list[str] | None = None) -> None:
     for label, file, column in BEARINGS:
         rows.append(calibrate_bearing(args.shared, label, file, column))
         r = rows[-1]
-        print(f"{label}: c = {r['growth_rate_per_h']:.4g} 1/h [{r['growth_rate_low_per_h']:.4g}, {r['growth_rate_high_per_h']:.4g}], "
-              f"m {r['exponent_identifiable']}", flush=True)
+        print(
+            f"{label}: c = {r['growth_rate_per_h']:.4g} 1/h [{r['growth_rate_low_per_h']:.4g}, "
+            f"{r['growth_rate_high_per_h']:.4g}], "
+            f"m {r['exponent_identifiable']}",
+            flush=True,
+        )
     wall = time.perf_counter() - started
     args.out.mkdir(parents=True, exist_ok=True)
     write_csv(rows, args.out / "degradation_parameters.csv")

@@ -54,12 +54,22 @@ def calibrate_file(twin: Twin, path: Path) -> tuple[list[dict], list[dict]]:
     warnings = "; ".join(fit.identifiability_warnings()) or "none"
     units = {p.name: p.unit for p in twin.model.parameters}
     parameters = [
-        {"file": label, "parameter": name, "value": float(fit.values[i]), "lower_95": float(fit.lower[i]), "upper_95": float(fit.upper[i]),
-         "relative_half_width": float((fit.upper[i] - fit.lower[i]) / (2 * fit.values[i])), "unit": units[name],
-         "reduced_chi_square": fit.reduced_chi_square, "identifiability": warnings}
+        {
+            "file": label,
+            "parameter": name,
+            "value": float(fit.values[i]),
+            "lower_95": float(fit.lower[i]),
+            "upper_95": float(fit.upper[i]),
+            "relative_half_width": float((fit.upper[i] - fit.lower[i]) / (2 * fit.values[i])),
+            "unit": units[name],
+            "reduced_chi_square": fit.reduced_chi_square,
+            "identifiability": warnings,
+        }
         for i, name in enumerate(fit.names)
     ]
-    anomaly, _ = skab_labels(path, ds["timestamp"].to_numpy()) if "anomaly-free" not in label else (np.zeros(ds.sizes["time"]), None)
+    anomaly, _ = (
+        skab_labels(path, ds["timestamp"].to_numpy()) if "anomaly-free" not in label else (np.zeros(ds.sizes["time"]), None)
+    )
     healthy = (anomaly == 0) & (ds["time"].to_numpy() >= START_UP)
     errors = []
     for channel in twin.config.measurements:
@@ -69,11 +79,18 @@ def calibrate_file(twin: Twin, path: Path) -> tuple[list[dict], list[dict]]:
         innovation = ds[f"{name}_innovation"].to_numpy()[healthy]
         normalised = (innovation / ds[f"{name}_innovation_std"].to_numpy()[healthy]) ** 2
         used = np.isfinite(innovation)
-        errors.append({
-            "file": label, "signal": name, "rmse": float(np.sqrt(np.mean(innovation[used] ** 2))) / scale,
-            "mean_error": float(np.mean(innovation[used])) / scale, "noise_std": ds[f"{name}_measured"].attrs["noise_std"] / scale,
-            "unit": DISPLAY_UNIT[name], "normalised_innovation_mean": float(np.mean(normalised[used])), "samples": int(used.sum()),
-        })
+        errors.append(
+            {
+                "file": label,
+                "signal": name,
+                "rmse": float(np.sqrt(np.mean(innovation[used] ** 2))) / scale,
+                "mean_error": float(np.mean(innovation[used])) / scale,
+                "noise_std": ds[f"{name}_measured"].attrs["noise_std"] / scale,
+                "unit": DISPLAY_UNIT[name],
+                "normalised_innovation_mean": float(np.mean(normalised[used])),
+                "samples": int(used.sum()),
+            }
+        )
     return parameters, errors
 
 
@@ -93,43 +110,74 @@ def markdown_table(rows: list[dict], columns: list[tuple[str, str, str]]) -> lis
 
 
 def summarise(parameters: list[dict], errors: list[dict], wall: float) -> list[str]:
-    lines = ["# SKAB pump-motor twin: calibration campaign summary", "",
-             "Command: `python calibration/skab_pump/run.py` (config `calibration/skab_pump/config.toml`, data `../shared/data/skab`, "
-             f"{len({r['file'] for r in parameters})} files, wall time {wall:.0f} s).", "",
-             "## Calibrated parameters (first 400 s of each file, 95 % confidence intervals)", "",
-             "| parameter | unit | median | range over files | median relative CI half-width | files with identifiability warnings |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "# SKAB pump-motor twin: calibration campaign summary",
+        "",
+        "Command: `python calibration/skab_pump/run.py` (config `calibration/skab_pump/config.toml`, data `../shared/data/skab`, "
+        f"{len({r['file'] for r in parameters})} files, wall time {wall:.0f} s).",
+        "",
+        "## Calibrated parameters (first 400 s of each file, 95 % confidence intervals)",
+        "",
+        "| parameter | unit | median | range over files | median relative CI half-width | files with identifiability warnings |",
+        "|---|---|---|---|---|---|",
+    ]
     for name in dict.fromkeys(r["parameter"] for r in parameters):
         rows = [r for r in parameters if r["parameter"] == name]
         values = np.array([r["value"] for r in rows])
         widths = np.array([r["relative_half_width"] for r in rows])
         warned = sum(r["identifiability"] != "none" for r in rows)
-        lines.append(f"| {name} | {rows[0]['unit']} | {np.median(values):.4g} | {values.min():.4g} – {values.max():.4g} | "
-                     f"{100 * np.median(widths):.2f} % | {warned} |")
-    chi = np.array([r["reduced_chi_square"] for r in parameters[:: len({r['parameter'] for r in parameters})]])
-    lines += ["", f"Reduced chi-square of the fits: median {np.median(chi):.2f}, range {chi.min():.2f} – {chi.max():.2f} "
-              "(the intervals are widened by sqrt(chi-square) where it exceeds 1).", "",
-              "## One-step-ahead prediction errors on the healthy part (innovations, anomaly = 0, after 60 s)", "",
-              "| signal | unit | median RMSE | range over files | median tuned noise σ | median normalised innovation² (1 = consistent) |",
-              "|---|---|---|---|---|---|"]
+        lines.append(
+            f"| {name} | {rows[0]['unit']} | {np.median(values):.4g} | {values.min():.4g} – {values.max():.4g} | "
+            f"{100 * np.median(widths):.2f} % | {warned} |"
+        )
+    chi = np.array([r["reduced_chi_square"] for r in parameters[:: len({r["parameter"] for r in parameters})]])
+    lines += [
+        "",
+        f"Reduced chi-square of the fits: median {np.median(chi):.2f}, range {chi.min():.2f} – {chi.max():.2f} "
+        "(the intervals are widened by sqrt(chi-square) where it exceeds 1).",
+        "",
+        "## One-step-ahead prediction errors on the healthy part (innovations, anomaly = 0, after 60 s)",
+        "",
+        "| signal | unit | median RMSE | range over files | median tuned noise σ | median normalised innovation² (1 = "
+        "consistent) |",
+        "|---|---|---|---|---|---|",
+    ]
     for name in dict.fromkeys(r["signal"] for r in errors):
         rows = [r for r in errors if r["signal"] == name]
         rmse = np.array([r["rmse"] for r in rows])
-        lines.append(f"| {name} | {rows[0]['unit']} | {np.median(rmse):.3g} | {rmse.min():.3g} – {rmse.max():.3g} | "
-                     f"{np.median([r['noise_std'] for r in rows]):.3g} | {np.median([r['normalised_innovation_mean'] for r in rows]):.2f} |")
+        lines.append(
+            f"| {name} | {rows[0]['unit']} | {np.median(rmse):.3g} | {rmse.min():.3g} – {rmse.max():.3g} | "
+            f"{np.median([r['noise_std'] for r in rows]):.3g} | "
+            f"{np.median([r['normalised_innovation_mean'] for r in rows]):.2f} |"
+        )
     by_group: dict[str, list[float]] = {}
     for r in parameters:
         if r["parameter"] == "pipe.pipe_resistance":
             by_group.setdefault(r["file"].split("/")[0], []).append(r["value"])
-    lines += ["", "System resistance by experiment group (median; the anomaly-free run has the valves fully open and a higher flow):", ""]
+    lines += [
+        "",
+        "System resistance by experiment group (median; the anomaly-free run has the valves fully open and a higher flow):",
+        "",
+    ]
     lines += [f"- {group}: {np.median(values):.4g} Pa·s²/m⁶ over {len(values)} file(s)" for group, values in by_group.items()]
-    lines += ["", "Files that stand out (reduced chi-square above 10, or a mean normalised innovation² outside [0.5, 2] on the healthy part):", ""]
+    lines += [
+        "",
+        "Files that stand out (reduced chi-square above 10, or a mean normalised innovation² outside [0.5, 2] on the "
+        "healthy part):",
+        "",
+    ]
     chi_by_file = {r["file"]: r["reduced_chi_square"] for r in parameters}
     for file in dict.fromkeys(r["file"] for r in parameters):
-        odd = [f"{r['signal']} {r['normalised_innovation_mean']:.2f} (RMSE {r['rmse']:.3g} {r['unit']})" for r in errors
-               if r["file"] == file and not 0.5 <= r["normalised_innovation_mean"] <= 2.0]
+        odd = [
+            f"{r['signal']} {r['normalised_innovation_mean']:.2f} (RMSE {r['rmse']:.3g} {r['unit']})"
+            for r in errors
+            if r["file"] == file and not 0.5 <= r["normalised_innovation_mean"] <= 2.0
+        ]
         if chi_by_file[file] > 10 or odd:
-            lines.append(f"- {file}: reduced chi-square {chi_by_file[file]:.3g}" + (f"; normalised innovation² {', '.join(odd)}" if odd else ""))
+            lines.append(
+                f"- {file}: reduced chi-square {chi_by_file[file]:.3g}"
+                + (f"; normalised innovation² {', '.join(odd)}" if odd else "")
+            )
     lines += ["", "Per-file tables: `parameters.md`, `prediction_errors.md` (and the CSV files beside them)."]
     return lines
 
@@ -147,23 +195,67 @@ def main(argv: list[str] | None = None) -> None:
         parameters += p
         errors += e
         flow = next(r for r in e if r["signal"] == "pipe.flow_rate")
-        print(f"{p[0]['file']:>24}: system resistance {p[0]['value']:.4g} [{p[0]['lower_95']:.4g}, {p[0]['upper_95']:.4g}], "
-              f"flow RMSE {flow['rmse']:.3g} L/min", flush=True)
+        print(
+            f"{p[0]['file']:>24}: system resistance {p[0]['value']:.4g} [{p[0]['lower_95']:.4g}, {p[0]['upper_95']:.4g}], "
+            f"flow RMSE {flow['rmse']:.3g} L/min",
+            flush=True,
+        )
     wall = time.perf_counter() - started
     args.out.mkdir(parents=True, exist_ok=True)
     write_csv(parameters, args.out / "parameters.csv")
     write_csv(errors, args.out / "prediction_errors.csv")
-    header = ["Command: `python calibration/skab_pump/run.py`. Batch calibration on the first 400 s of each file; 95 % confidence intervals.", ""]
-    (args.out / "parameters.md").write_text("\n".join(["# SKAB: calibrated parameters per file", "", *header, *markdown_table(parameters, [
-        ("file", "file", ""), ("parameter", "parameter", ""), ("value", "value", ".5g"), ("95 % CI low", "lower_95", ".5g"),
-        ("95 % CI high", "upper_95", ".5g"), ("unit", "unit", ""), ("reduced χ²", "reduced_chi_square", ".3g"),
-        ("identifiability", "identifiability", "")])]) + "\n")
-    (args.out / "prediction_errors.md").write_text("\n".join([
-        "# SKAB: one-step-ahead prediction errors per file and signal", "",
-        "Innovations of the square-root UKF on the healthy part (SKAB label anomaly = 0, after the first 60 s).", "",
-        *markdown_table(errors, [("file", "file", ""), ("signal", "signal", ""), ("RMSE", "rmse", ".4g"), ("mean", "mean_error", ".3g"),
-                                 ("tuned noise σ", "noise_std", ".3g"), ("unit", "unit", ""),
-                                 ("mean normalised innovation²", "normalised_innovation_mean", ".3f"), ("samples", "samples", "d")])]) + "\n")
+    header = [
+        "Command: `python calibration/skab_pump/run.py`. Batch calibration on the first 400 s of each file; 95 % "
+        "confidence intervals.",
+        "",
+    ]
+    (args.out / "parameters.md").write_text(
+        "\n".join(
+            [
+                "# SKAB: calibrated parameters per file",
+                "",
+                *header,
+                *markdown_table(
+                    parameters,
+                    [
+                        ("file", "file", ""),
+                        ("parameter", "parameter", ""),
+                        ("value", "value", ".5g"),
+                        ("95 % CI low", "lower_95", ".5g"),
+                        ("95 % CI high", "upper_95", ".5g"),
+                        ("unit", "unit", ""),
+                        ("reduced χ²", "reduced_chi_square", ".3g"),
+                        ("identifiability", "identifiability", ""),
+                    ],
+                ),
+            ]
+        )
+        + "\n"
+    )
+    (args.out / "prediction_errors.md").write_text(
+        "\n".join(
+            [
+                "# SKAB: one-step-ahead prediction errors per file and signal",
+                "",
+                "Innovations of the square-root UKF on the healthy part (SKAB label anomaly = 0, after the first 60 s).",
+                "",
+                *markdown_table(
+                    errors,
+                    [
+                        ("file", "file", ""),
+                        ("signal", "signal", ""),
+                        ("RMSE", "rmse", ".4g"),
+                        ("mean", "mean_error", ".3g"),
+                        ("tuned noise σ", "noise_std", ".3g"),
+                        ("unit", "unit", ""),
+                        ("mean normalised innovation²", "normalised_innovation_mean", ".3f"),
+                        ("samples", "samples", "d"),
+                    ],
+                ),
+            ]
+        )
+        + "\n"
+    )
     (args.out / "summary.md").write_text("\n".join(summarise(parameters, errors, wall)) + "\n")
     print(f"wrote {args.out} ({wall:.0f} s)")
 

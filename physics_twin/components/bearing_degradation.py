@@ -59,10 +59,16 @@ OUTPUTS = (
 )
 PARAMETERS = (
     Parameter("baseline_vibration", "m/s^2", "vibration level of the healthy bearing", 1.0, POSITIVE, "calibrate per bearing"),
-    Parameter("growth_rate", "1/s", "damage growth coefficient c at reference speed and load", 1e-5, POSITIVE, "calibrate per bearing"),
-    Parameter("growth_exponent", "1", "exponent m of the damage in the growth law", 1.0, (0.0, 5.0), "m = 1: Gebraeel et al. (2005)"),
+    Parameter(
+        "growth_rate", "1/s", "damage growth coefficient c at reference speed and load", 1e-5, POSITIVE, "calibrate per bearing"
+    ),
+    Parameter(
+        "growth_exponent", "1", "exponent m of the damage in the growth law", 1.0, (0.0, 5.0), "m = 1: Gebraeel et al. (2005)"
+    ),
     Parameter("life_exponent", "1", "load-life exponent p", 10.0 / 3.0, (1.0, 10.0), "ISO 281 (roller bearings)"),
-    Parameter("reference_speed", "rad/s", "speed at which growth_rate holds", 2000 * 2 * math.pi / 60, NONZERO, "IMS rig, 2000 rpm"),
+    Parameter(
+        "reference_speed", "rad/s", "speed at which growth_rate holds", 2000 * 2 * math.pi / 60, NONZERO, "IMS rig, 2000 rpm"
+    ),
     Parameter("reference_load", "N", "load at which growth_rate holds", 26689.0, NONZERO, "IMS rig, 6000 lbf"),
 )
 

@@ -58,7 +58,9 @@ OUTPUTS = (
     Output("efficiency", "1", "hydraulic over shaft power"),
 )
 PARAMETERS = (
-    Parameter("rated_speed", "rad/s", "speed at which the curves are given", 2900 * 2 * math.pi / 60, NONZERO, "2-pole motor at 50 Hz"),
+    Parameter(
+        "rated_speed", "rad/s", "speed at which the curves are given", 2900 * 2 * math.pi / 60, NONZERO, "2-pole motor at 50 Hz"
+    ),
     Parameter("shutoff_head", "m", "head at zero flow and rated speed", 20.0, POSITIVE, "illustrative default"),
     Parameter("bep_flow", "m^3/s", "flow at the best-efficiency point, rated speed", 2.0e-3, NONZERO, "illustrative default"),
     Parameter("bep_head", "m", "head at the best-efficiency point, rated speed", 15.0, POSITIVE, "illustrative default"),
@@ -71,7 +73,15 @@ PARAMETERS = (
 @jit
 def output(t, x, u, p):
     speed, flow = u[0], u[1]
-    rated_speed, shutoff_head, bep_flow, bep_head, bep_efficiency, shutoff_power, density = p[0], p[1], p[2], p[3], p[4], p[5], p[6]
+    rated_speed, shutoff_head, bep_flow, bep_head, bep_efficiency, shutoff_power, density = (
+        p[0],
+        p[1],
+        p[2],
+        p[3],
+        p[4],
+        p[5],
+        p[6],
+    )
     ratio = speed / rated_speed
     head_coefficient = (shutoff_head - bep_head) / (bep_flow * bep_flow)
     bep_power = density * GRAVITY * bep_head * bep_flow / bep_efficiency

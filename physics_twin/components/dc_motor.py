@@ -63,13 +63,40 @@ OUTPUTS = (
     Output("electrical_power", "W", "power drawn at the terminals"),
 )
 PARAMETERS = (
-    Parameter("reference_resistance", "ohm", "winding resistance at the reference temperature", 1.0, POSITIVE, "illustrative default"),
-    Parameter("reference_temperature", "K", "temperature at which reference_resistance holds", 293.15, POSITIVE, "20 °C by convention"),
-    Parameter("resistance_temperature_coefficient", "1/K", "relative resistance change per kelvin", 3.93e-3, (0.0, 0.01), "copper, IEC 60028"),
+    Parameter(
+        "reference_resistance", "ohm", "winding resistance at the reference temperature", 1.0, POSITIVE, "illustrative default"
+    ),
+    Parameter(
+        "reference_temperature", "K", "temperature at which reference_resistance holds", 293.15, POSITIVE, "20 °C by convention"
+    ),
+    Parameter(
+        "resistance_temperature_coefficient",
+        "1/K",
+        "relative resistance change per kelvin",
+        3.93e-3,
+        (0.0, 0.01),
+        "copper, IEC 60028",
+    ),
     Parameter("inductance", "H", "armature inductance", 2.0e-3, NONZERO, "illustrative default"),
-    Parameter("torque_constant", "N*m/A", "torque per ampere, equal to the back-EMF constant in V*s/rad", 0.1, POSITIVE, "illustrative default"),
-    Parameter("rotor_inertia", "kg*m^2", "moment of inertia of the rotor and whatever rotates with it", 1.0e-3, NONZERO, "illustrative default"),
-    Parameter("viscous_friction", "N*m*s/rad", "bearing and windage friction per rad/s", 1.0e-4, POSITIVE, "illustrative default"),
+    Parameter(
+        "torque_constant",
+        "N*m/A",
+        "torque per ampere, equal to the back-EMF constant in V*s/rad",
+        0.1,
+        POSITIVE,
+        "illustrative default",
+    ),
+    Parameter(
+        "rotor_inertia",
+        "kg*m^2",
+        "moment of inertia of the rotor and whatever rotates with it",
+        1.0e-3,
+        NONZERO,
+        "illustrative default",
+    ),
+    Parameter(
+        "viscous_friction", "N*m*s/rad", "bearing and windage friction per rad/s", 1.0e-4, POSITIVE, "illustrative default"
+    ),
     Parameter("thermal_capacitance", "J/K", "heat capacity of the winding node", 400.0, NONZERO, "illustrative default"),
     Parameter("thermal_resistance", "K/W", "winding-to-ambient thermal resistance", 1.5, NONZERO, "illustrative default"),
 )

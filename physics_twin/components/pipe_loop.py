@@ -55,8 +55,22 @@ OUTPUTS = (
 PARAMETERS = (
     Parameter("fluid_inertance", "kg/m^4", "rho*L/A of the water column", 2.0e7, NONZERO, "illustrative: 10 m of 25 mm pipe"),
     Parameter("static_head", "m", "geodetic lift of the loop (0 for a closed loop)", 0.0, (-math.inf, math.inf), "closed loop"),
-    Parameter("pipe_resistance", "Pa*s^2/m^6", "quadratic loss coefficient of pipe and fittings", 2.0e10, POSITIVE, "illustrative default"),
-    Parameter("valve_resistance", "Pa*s^2/m^6", "quadratic loss coefficient of the fully open valve", 1.0e10, POSITIVE, "illustrative default"),
+    Parameter(
+        "pipe_resistance",
+        "Pa*s^2/m^6",
+        "quadratic loss coefficient of pipe and fittings",
+        2.0e10,
+        POSITIVE,
+        "illustrative default",
+    ),
+    Parameter(
+        "valve_resistance",
+        "Pa*s^2/m^6",
+        "quadratic loss coefficient of the fully open valve",
+        1.0e10,
+        POSITIVE,
+        "illustrative default",
+    ),
     Parameter("fluid_density", "kg/m^3", "density of the fluid", 998.2, POSITIVE, "water at 20 °C"),
 )
 

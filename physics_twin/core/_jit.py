@@ -40,9 +40,7 @@ types = _Types()
 #: The type of a model kernel ``f(t, x, u, p) -> vector`` as a first-class function argument. Compiled
 #: entry points (integrators, filters, predictors) declare their kernel arguments with it, so they
 #: compile once, are cached on disk, and serve every model.
-KERNEL = (
-    _numba.types.FunctionType(types.F1(types.f8, types.F1, types.F1, types.F1)) if _numba is not None else None
-)
+KERNEL = _numba.types.FunctionType(types.F1(types.f8, types.F1, types.F1, types.F1)) if _numba is not None else None
 
 
 def jit(function: Callable[..., Any] | None = None, *, cache: bool = True, signature: Any = None) -> Any:

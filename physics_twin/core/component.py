@@ -55,14 +55,18 @@ class Component:
             raise ModelStructureError(f"`name` must be a Python identifier (letters, digits, _); got {self.name!r}.")
         owner = f"component {self.name!r} ({type(self).__name__})"
         self.parameter_values = check_parameter_values(self.PARAMETERS, parameters, owner)
-        problems = self.parameter_problems(dict(zip([d.name for d in self.PARAMETERS], self.parameter_values.tolist(), strict=True)))
+        problems = self.parameter_problems(
+            dict(zip([d.name for d in self.PARAMETERS], self.parameter_values.tolist(), strict=True))
+        )
         if problems:
             raise ParameterError(join_problems(f"invalid parameters for {owner}:", problems))
 
     @classmethod
     def vector_problems(cls, vector: np.ndarray) -> list[str]:
         """:meth:`parameter_problems` of a packed parameter vector (declaration order)."""
-        return cls.parameter_problems(dict(zip([d.name for d in cls.PARAMETERS], np.asarray(vector, float).tolist(), strict=True)))
+        return cls.parameter_problems(
+            dict(zip([d.name for d in cls.PARAMETERS], np.asarray(vector, float).tolist(), strict=True))
+        )
 
     @classmethod
     def parameter_problems(cls, values: Mapping[str, float]) -> list[str]:

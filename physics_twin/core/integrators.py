@@ -83,7 +83,7 @@ def integrate(rhs, t, x, u, p, dt, max_step, method):
     """Advance ``x`` from ``t`` by ``dt`` [s] in equal sub-steps no longer than ``max_step`` [s]."""
     if dt <= 0.0 or x.shape[0] == 0:
         return x.copy()
-    steps = max(1, int(math.ceil(dt / max_step - 1e-12)))
+    steps = max(1, math.ceil(dt / max_step - 1e-12))
     h = dt / steps
     state = x.copy()
     for k in range(steps):

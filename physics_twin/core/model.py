@@ -21,9 +21,7 @@ from physics_twin.errors import ParameterError, ShapeError, join_problems, unkno
 __all__ = ["Model", "check_parameter_values"]
 
 
-def check_parameter_values(
-    declarations: tuple[Parameter, ...], values: Mapping[str, float], owner: str
-) -> np.ndarray:
+def check_parameter_values(declarations: tuple[Parameter, ...], values: Mapping[str, float], owner: str) -> np.ndarray:
     """Pack ``values`` (SI) into a vector in declaration order, checking every entry.
 
     Unknown names (with the closest matches), missing required values, non-numeric or non-finite

@@ -55,7 +55,9 @@ def model_dataset(
         for column, record in enumerate(records):
             name = record.name if record.name not in variables else f"{record.name}:{kind}"
             variables[name] = xr.DataArray(values[:, column], dims="time", attrs=signal_attrs(record, kind))
-    dataset = xr.Dataset(variables, coords={"time": ("time", np.asarray(times, float), {"units": "s", "description": "time since start"})})
+    dataset = xr.Dataset(
+        variables, coords={"time": ("time", np.asarray(times, float), {"units": "s", "description": "time since start"})}
+    )
     dataset["parameter_value"] = xr.DataArray(
         model.parameter_values if parameters is None else np.asarray(parameters, float),
         dims="parameter",

@@ -7,6 +7,7 @@ Integration is split at every known input discontinuity (the breakpoints of inpu
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -97,11 +98,16 @@ def _input_function(model: Model, inputs: Any) -> tuple[Callable[[float, float],
     if inputs is None:
         return (lambda t, s: defaults), []
     if callable(inputs):
+
         def call(t: float, s: float) -> np.ndarray:
             return model.check_vector(inputs(t), "input", "inputs(t)")
+
         return call, []
     if not isinstance(inputs, Mapping):
-        raise ParameterError(f"`inputs` must be None, a callable u(t) or a mapping of input name to value or InputTable; got {type(inputs).__name__}.")
+        raise ParameterError(
+            "`inputs` must be None, a callable u(t) or a mapping of input name to value or InputTable; got "
+            f"{type(inputs).__name__}."
+        )
     names = model.input_names
     unknown = [unknown_name_message("input", n, names, f"model {model.name!r}") for n in inputs if n not in names]
     if unknown:
@@ -218,7 +224,7 @@ def simulate(
             f"`events` need a model with states (the solver locates them); model {model.name!r} has none, so they would "
             "never be checked."
         )
-    for start, stop in zip(edges[:-1], edges[1:], strict=True):
+    for start, stop in itertools.pairwise(edges):
         last = stop == t_end
         grid = times[(times >= start) & ((times < stop) | (last & (times <= stop)))]
         if n_states == 0:
@@ -245,8 +251,15 @@ def simulate(
         # the segment's end is always evaluated: it is the next segment's initial state
         solver_grid = grid if grid.size and grid[-1] == stop else np.append(grid, stop)
         solution = solve_ivp(
-            f, (start, stop), x, method=method, t_eval=solver_grid, rtol=rtol, atol=atol,
-            max_step=max_step, dense_output=bool(events),
+            f,
+            (start, stop),
+            x,
+            method=method,
+            t_eval=solver_grid,
+            rtol=rtol,
+            atol=atol,
+            max_step=max_step,
+            dense_output=bool(events),
         )
         if solution.status == -1:
             reached = solution.t[-1] if solution.t.size else start
@@ -279,8 +292,12 @@ def simulate(
     y_arr = np.array([model.output(t, xs, us, p) for t, xs, us in zip(t_arr, x_arr, u_arr, strict=True)]).reshape(
         len(t_arr), len(model.outputs)
     )
-    dataset = model_dataset(model, t_arr, x_arr, u_arr, y_arr, parameters=p, attrs={"solver": method, "terminated_by_event": int(stopped)})
-    dataset["event_time"] = xr.DataArray(np.asarray(event_times, float), dims="event", attrs={"units": "s", "description": "time of each located event"})
+    dataset = model_dataset(
+        model, t_arr, x_arr, u_arr, y_arr, parameters=p, attrs={"solver": method, "terminated_by_event": int(stopped)}
+    )
+    dataset["event_time"] = xr.DataArray(
+        np.asarray(event_times, float), dims="event", attrs={"units": "s", "description": "time of each located event"}
+    )
     dataset = dataset.assign_coords(event=("event", np.asarray(event_names, dtype=str)))  # str even when empty
     return dataset
 
@@ -290,7 +307,9 @@ def simulate(
 EVENT_SAMPLES_PER_STEP = 16
 
 
-def _locate_events(events, dense, start: float, stop: float, u_at, p: np.ndarray, last_sign: list[float], last_zero: list[float | None]) -> list[tuple[float, int]]:
+def _locate_events(
+    events, dense, start: float, stop: float, u_at, p: np.ndarray, last_sign: list[float], last_zero: list[float | None]
+) -> list[tuple[float, int]]:
     """Zero crossings of every event function within ``[start, stop]``, sorted by time.
 
     Each solver step is sampled at :data:`EVENT_SAMPLES_PER_STEP` points of the dense solution; a crossing is a change
@@ -302,7 +321,7 @@ def _locate_events(events, dense, start: float, stop: float, u_at, p: np.ndarray
     from scipy.optimize import brentq
 
     steps = np.asarray(dense.ts, dtype=float)
-    pieces = [np.linspace(a, b, EVENT_SAMPLES_PER_STEP + 1) for a, b in zip(steps[:-1], steps[1:], strict=True)]
+    pieces = [np.linspace(a, b, EVENT_SAMPLES_PER_STEP + 1) for a, b in itertools.pairwise(steps)]
     samples = np.unique(np.concatenate([[start], *pieces]))
     samples = samples[(samples >= start) & (samples <= stop)]
     hits: list[tuple[float, int]] = []
@@ -326,7 +345,9 @@ def _locate_events(events, dense, start: float, stop: float, u_at, p: np.ndarray
                     elif previous_value is None:  # the sign changed across a breakpoint (an input jump): event there
                         root = start
                     else:
-                        root = float(brentq(g, previous_t, float(t), xtol=1e-12 * max(1.0, abs(float(t))), rtol=4 * np.finfo(float).eps))
+                        root = float(
+                            brentq(g, previous_t, float(t), xtol=1e-12 * max(1.0, abs(float(t))), rtol=4 * np.finfo(float).eps)
+                        )
                     hits.append((root, index))
             sign, previous_t, previous_value, zero_at = current, float(t), value, None
         last_sign[index], last_zero[index] = sign, zero_at

@@ -111,8 +111,7 @@ class System:
             in_unit = dst[0].INPUTS[dst[1]].unit
             if not same_unit(out_unit, in_unit):
                 unit_problems.append(
-                    f"connection {source!r} -> {destination!r}: output unit {out_unit!r} does not match "
-                    f"input unit {in_unit!r}."
+                    f"connection {source!r} -> {destination!r}: output unit {out_unit!r} does not match input unit {in_unit!r}."
                 )
             self._sources[key] = ("output", (src[0].name, src[1]))
         self._external_names = list(self.inputs)
@@ -236,7 +235,12 @@ class System:
             source += assemble(k)
             source.append(f"    y[{output_offset[k]}:{output_offset[k + 1]}] = {call(k, 'output')}")
         source.append("    return y")
-        source += ["", "def system_rhs(t, x, u, p):", "    y = system_output(t, x, u, p)", f"    dx = np.empty({state_offset[-1]})"]
+        source += [
+            "",
+            "def system_rhs(t, x, u, p):",
+            "    y = system_output(t, x, u, p)",
+            f"    dx = np.empty({state_offset[-1]})",
+        ]
         for k, component in enumerate(self.components):
             if component.STATES:
                 source += assemble(k)
@@ -247,7 +251,7 @@ class System:
             namespace[f"k{k}_rhs"] = type(component).rhs
             namespace[f"k{k}_output"] = type(component).output
         code = "\n".join(source)
-        exec(compile(code, f"<system {self.name}>", "exec"), namespace)  # noqa: S102 - generated from declarations
+        exec(compile(code, f"<system {self.name}>", "exec"), namespace)
         output_kernel = _jit.jit(namespace["system_output"], cache=False)
         namespace["system_output"] = output_kernel
         rhs_kernel = _jit.jit(namespace["system_rhs"], cache=False)
@@ -285,7 +289,9 @@ class System:
         def check(vector: np.ndarray) -> list[str]:
             problems = []
             for k, component in enumerate(components):
-                problems += [f"{component.name}: {p}" for p in type(component).vector_problems(vector[offsets[k] : offsets[k + 1]])]
+                problems += [
+                    f"{component.name}: {p}" for p in type(component).vector_problems(vector[offsets[k] : offsets[k + 1]])
+                ]
             return problems
 
         return check

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from physics_twin.errors import UnitError
 
-__all__ = ["converter", "same_unit", "unit_registry", "check_unit"]
+__all__ = ["check_unit", "converter", "same_unit", "unit_registry"]
 
 
 @functools.lru_cache(maxsize=1)

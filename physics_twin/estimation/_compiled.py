@@ -199,9 +199,18 @@ def congruence(left, middle, rows, inner, work, out):
 @jit
 def allocate_results(n, nz, m, n_groups, n_par):
     """The result arrays of a filter run, filled with NaN (zeros for the integer ones)."""
-    return (np.full((n, nz), np.nan), np.full((n, nz, nz), np.nan), np.full((n, m), np.nan), np.full((n, m), np.nan),
-            np.full((n, m), np.nan), np.full((n, n_groups), np.nan), np.zeros((n, n_groups), dtype=np.int64),
-            np.zeros((n, n_groups), dtype=np.int64), np.full((n, n_par), np.nan), np.zeros((n, n_par), dtype=np.int64))
+    return (
+        np.full((n, nz), np.nan),
+        np.full((n, nz, nz), np.nan),
+        np.full((n, m), np.nan),
+        np.full((n, m), np.nan),
+        np.full((n, m), np.nan),
+        np.full((n, n_groups), np.nan),
+        np.zeros((n, n_groups), dtype=np.int64),
+        np.zeros((n, n_groups), dtype=np.int64),
+        np.full((n, n_par), np.nan),
+        np.zeros((n, n_par), dtype=np.int64),
+    )
 
 
 @jit
@@ -368,7 +377,8 @@ def advance_with_sensitivity(rhs, jacobian, t, x, u, p, dt, max_step, stage, phi
         for i in range(n):
             for j in range(n):
                 step[i, j] = (1.0 if i == j else 0.0) + (h / 6.0) * (
-                    k_all[0, i, j] + 2.0 * k_all[1, i, j] + 2.0 * k_all[2, i, j] + k_all[3, i, j])
+                    k_all[0, i, j] + 2.0 * k_all[1, i, j] + 2.0 * k_all[2, i, j] + k_all[3, i, j]
+                )
         for i in range(n):
             for j in range(n):
                 acc = 0.0
@@ -383,8 +393,27 @@ def advance_with_sensitivity(rhs, jacobian, t, x, u, p, dt, max_step, stage, phi
 
 
 @jit
-def propagate_points(rhs, t, points, first, count, u, dt, n_states, p_base, parameter_index, transforms, lower, upper,
-                     max_step, method, x, p, stage, out):
+def propagate_points(
+    rhs,
+    t,
+    points,
+    first,
+    count,
+    u,
+    dt,
+    n_states,
+    p_base,
+    parameter_index,
+    transforms,
+    lower,
+    upper,
+    max_step,
+    method,
+    x,
+    p,
+    stage,
+    out,
+):
     """Rows ``first .. first + count - 1`` of ``points`` moved forward by ``dt`` [s] into the same rows of ``out``.
 
     Each augmented point is decoded (physical states, full parameter vector), its states integrated in equal
@@ -429,8 +458,26 @@ def propagate_points(rhs, t, points, first, count, u, dt, n_states, p_base, para
 
 
 @jit
-def measure_points(output, t, points, first, count, u, channels, size, output_index, n_states, p_base, parameter_index,
-                   transforms, lower, upper, x, p, out):
+def measure_points(
+    output,
+    t,
+    points,
+    first,
+    count,
+    u,
+    channels,
+    size,
+    output_index,
+    n_states,
+    p_base,
+    parameter_index,
+    transforms,
+    lower,
+    upper,
+    x,
+    p,
+    out,
+):
     """Predicted values of the measured channels ``channels[:size]`` at rows ``first ..`` of ``points`` (into ``out``)."""
     for i in range(first, first + count):
         for r in range(n_states):
@@ -534,9 +581,39 @@ def square_root_covariance(factor, out):
 
 # -- prediction -------------------------------------------------------------------------------------
 @jit
-def unscented_predict(rhs, t, dt, u, z, cov, factor, square_root, wm, wc, spread, q_rate, angles, n_states, p_base,
-                      parameter_index, transforms, lower, upper, max_step, method, x, p, stage, sig, prop, dev,
-                      tri_in, tri_work, vector, saved):
+def unscented_predict(
+    rhs,
+    t,
+    dt,
+    u,
+    z,
+    cov,
+    factor,
+    square_root,
+    wm,
+    wc,
+    spread,
+    q_rate,
+    angles,
+    n_states,
+    p_base,
+    parameter_index,
+    transforms,
+    lower,
+    upper,
+    max_step,
+    method,
+    x,
+    p,
+    stage,
+    sig,
+    prop,
+    dev,
+    tri_in,
+    tri_work,
+    vector,
+    saved,
+):
     """Sigma points of the posterior through the model; new mean and covariance (or factor)."""
     nz = z.shape[0]
     n_sigma = 2 * nz + 1
@@ -544,8 +621,27 @@ def unscented_predict(rhs, t, dt, u, z, cov, factor, square_root, wm, wc, spread
         if not rebuild_factor(factor, cov):
             return NOT_POSITIVE_DEFINITE
     draw_sigma_points(z, factor, spread, sig)
-    propagate_points(rhs, t, sig, 0, n_sigma, u, dt, n_states, p_base, parameter_index, transforms, lower, upper,
-                     max_step, method, x, p, stage, prop)
+    propagate_points(
+        rhs,
+        t,
+        sig,
+        0,
+        n_sigma,
+        u,
+        dt,
+        n_states,
+        p_base,
+        parameter_index,
+        transforms,
+        lower,
+        upper,
+        max_step,
+        method,
+        x,
+        p,
+        stage,
+        prop,
+    )
     if not finite_rows(prop, n_sigma, nz):
         return NOT_FINITE
     sigma_mean(prop, nz, wm, angles, z)
@@ -603,8 +699,34 @@ def centre_update(factor, dev, weight, cov, vector, saved):
 
 
 @jit
-def transition_jacobian(rhs, rhs_jacobian, use_analytic, t, dt, u, z, cov, angles, n_states, p_base, parameter_index,
-                        transforms, lower, upper, max_step, method, fd_step, x, p, stage, trio, moved, phi, phi_x, z_next):
+def transition_jacobian(
+    rhs,
+    rhs_jacobian,
+    use_analytic,
+    t,
+    dt,
+    u,
+    z,
+    cov,
+    angles,
+    n_states,
+    p_base,
+    parameter_index,
+    transforms,
+    lower,
+    upper,
+    max_step,
+    method,
+    fd_step,
+    x,
+    p,
+    stage,
+    trio,
+    moved,
+    phi,
+    phi_x,
+    z_next,
+):
     """The predicted mean ``z_next`` and the Jacobian ``phi`` of the transformed discrete-time map at ``z``.
 
     ``trio`` and ``moved`` are (3, nz) scratch: the centre and the two central-difference points.
@@ -629,8 +751,27 @@ def transition_jacobian(rhs, rhs_jacobian, use_analytic, t, dt, u, z, cov, angle
     else:
         for r in range(nz):
             trio[0, r] = z[r]
-        propagate_points(rhs, t, trio, 0, 1, u, dt, n_states, p_base, parameter_index, transforms, lower, upper, max_step,
-                         method, x, p, stage, moved)
+        propagate_points(
+            rhs,
+            t,
+            trio,
+            0,
+            1,
+            u,
+            dt,
+            n_states,
+            p_base,
+            parameter_index,
+            transforms,
+            lower,
+            upper,
+            max_step,
+            method,
+            x,
+            p,
+            stage,
+            moved,
+        )
         for r in range(nz):
             z_next[r] = moved[0, r]
     for j in range(first_fd, nz):
@@ -641,8 +782,27 @@ def transition_jacobian(rhs, rhs_jacobian, use_analytic, t, dt, u, z, cov, angle
             trio[2, r] = z[r]
         trio[1, j] = z[j] + delta
         trio[2, j] = z[j] - delta
-        propagate_points(rhs, t, trio, 1, 2, u, dt, n_states, p_base, parameter_index, transforms, lower, upper, max_step,
-                         method, x, p, stage, moved)
+        propagate_points(
+            rhs,
+            t,
+            trio,
+            1,
+            2,
+            u,
+            dt,
+            n_states,
+            p_base,
+            parameter_index,
+            transforms,
+            lower,
+            upper,
+            max_step,
+            method,
+            x,
+            p,
+            stage,
+            moved,
+        )
         for i in range(n_states):
             d = moved[1, i] - moved[2, i]
             if angles[i] != 0:
@@ -654,12 +814,66 @@ def transition_jacobian(rhs, rhs_jacobian, use_analytic, t, dt, u, z, cov, angle
 
 
 @jit
-def extended_predict(rhs, rhs_jacobian, use_analytic, t, dt, u, z, cov, q_rate, angles, n_states, p_base, parameter_index,
-                     transforms, lower, upper, max_step, method, fd_step, x, p, stage, trio, moved, phi, phi_x, z_next, work):
+def extended_predict(
+    rhs,
+    rhs_jacobian,
+    use_analytic,
+    t,
+    dt,
+    u,
+    z,
+    cov,
+    q_rate,
+    angles,
+    n_states,
+    p_base,
+    parameter_index,
+    transforms,
+    lower,
+    upper,
+    max_step,
+    method,
+    fd_step,
+    x,
+    p,
+    stage,
+    trio,
+    moved,
+    phi,
+    phi_x,
+    z_next,
+    work,
+):
     """EKF prediction: ``z = F(z)``, ``P = Φ P Φᵀ + diag(q) dt``."""
     nz = z.shape[0]
-    transition_jacobian(rhs, rhs_jacobian, use_analytic, t, dt, u, z, cov, angles, n_states, p_base, parameter_index,
-                        transforms, lower, upper, max_step, method, fd_step, x, p, stage, trio, moved, phi, phi_x, z_next)
+    transition_jacobian(
+        rhs,
+        rhs_jacobian,
+        use_analytic,
+        t,
+        dt,
+        u,
+        z,
+        cov,
+        angles,
+        n_states,
+        p_base,
+        parameter_index,
+        transforms,
+        lower,
+        upper,
+        max_step,
+        method,
+        fd_step,
+        x,
+        p,
+        stage,
+        trio,
+        moved,
+        phi,
+        phi_x,
+        z_next,
+    )
     for r in range(nz):
         if not math.isfinite(z_next[r]):
             return NOT_FINITE
@@ -676,8 +890,32 @@ def extended_predict(rhs, rhs_jacobian, use_analytic, t, dt, u, z, cov, q_rate, 
 
 
 @jit
-def measurement_jacobian(output, output_jacobian, use_analytic, t, z, u, cov, channels, count, output_index, output_angles,
-                         n_states, p_base, parameter_index, transforms, lower, upper, fd_step, x, p, trio, values, yhat, jac):
+def measurement_jacobian(
+    output,
+    output_jacobian,
+    use_analytic,
+    t,
+    z,
+    u,
+    cov,
+    channels,
+    count,
+    output_index,
+    output_angles,
+    n_states,
+    p_base,
+    parameter_index,
+    transforms,
+    lower,
+    upper,
+    fd_step,
+    x,
+    p,
+    trio,
+    values,
+    yhat,
+    jac,
+):
     """Predicted channels ``yhat`` and their Jacobian ``jac`` (count × nz) with respect to the transformed ``z``.
 
     ``trio`` (3, nz) and ``values`` (3, m) are scratch: the centre and the two central-difference points.
@@ -685,8 +923,26 @@ def measurement_jacobian(output, output_jacobian, use_analytic, t, z, u, cov, ch
     nz = z.shape[0]
     for r in range(nz):
         trio[0, r] = z[r]
-    measure_points(output, t, trio, 0, 1, u, channels, count, output_index, n_states, p_base, parameter_index, transforms,
-                   lower, upper, x, p, values)
+    measure_points(
+        output,
+        t,
+        trio,
+        0,
+        1,
+        u,
+        channels,
+        count,
+        output_index,
+        n_states,
+        p_base,
+        parameter_index,
+        transforms,
+        lower,
+        upper,
+        x,
+        p,
+        values,
+    )
     for a in range(count):
         yhat[a] = values[0, a]
     first_fd = 0
@@ -706,8 +962,26 @@ def measurement_jacobian(output, output_jacobian, use_analytic, t, z, u, cov, ch
             trio[2, r] = z[r]
         trio[1, j] = z[j] + delta
         trio[2, j] = z[j] - delta
-        measure_points(output, t, trio, 1, 2, u, channels, count, output_index, n_states, p_base, parameter_index,
-                       transforms, lower, upper, x, p, values)
+        measure_points(
+            output,
+            t,
+            trio,
+            1,
+            2,
+            u,
+            channels,
+            count,
+            output_index,
+            n_states,
+            p_base,
+            parameter_index,
+            transforms,
+            lower,
+            upper,
+            x,
+            p,
+            values,
+        )
         for a in range(count):
             d = values[1, a] - values[2, a]
             if output_angles[channels[a]] != 0:
@@ -718,21 +992,67 @@ def measurement_jacobian(output, output_jacobian, use_analytic, t, z, u, cov, ch
 _F1, _F2, _I1, _B1, _f8, _i8 = types.F1, types.F2, types.I1, types.B1, types.f8, types.i8
 
 
-@jit(signature=(
-    KERNEL, KERNEL, KERNEL, KERNEL,
-    _F1, _F2, _F2, _F1, _F2, _f8,
-    _F1, _F1, _F1,
-    _i8, _F1, _I1, _I1, _F1, _F1, _I1,
-    _I1, _I1, _I1, _I1,
-    _F1, _I1, _F1, _B1,
-))
+@jit(
+    signature=(
+        KERNEL,
+        KERNEL,
+        KERNEL,
+        KERNEL,
+        _F1,
+        _F2,
+        _F2,
+        _F1,
+        _F2,
+        _f8,
+        _F1,
+        _F1,
+        _F1,
+        _i8,
+        _F1,
+        _I1,
+        _I1,
+        _F1,
+        _F1,
+        _I1,
+        _I1,
+        _I1,
+        _I1,
+        _I1,
+        _F1,
+        _I1,
+        _F1,
+        _B1,
+    )
+)
 def filter_run(
-    rhs, output, rhs_jacobian, output_jacobian,
-    times, inputs, measurements, z0, p0, t_prior,
-    q_rate, r_diag, r_relative,
-    n_states, p_base, parameter_index, transforms, lower, upper, angles,
-    output_index, output_angles, group_start, group_channels,
-    settings, codes, gate, freeze,
+    rhs,
+    output,
+    rhs_jacobian,
+    output_jacobian,
+    times,
+    inputs,
+    measurements,
+    z0,
+    p0,
+    t_prior,
+    q_rate,
+    r_diag,
+    r_relative,
+    n_states,
+    p_base,
+    parameter_index,
+    transforms,
+    lower,
+    upper,
+    angles,
+    output_index,
+    output_angles,
+    group_start,
+    group_channels,
+    settings,
+    codes,
+    gate,
+    freeze,
 ):
     """A Kalman filter (UKF, SR-UKF or EKF) over a whole batch of samples.
 
@@ -774,7 +1094,8 @@ def filter_run(
     n_par = nz - n_states
     n_groups = group_start.shape[0] - 1
     (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen) = allocate_results(
-        n, nz, m, n_groups, n_par)
+        n, nz, m, n_groups, n_par
+    )
     wm, wc, spread = sigma_weights(nz, settings[1], settings[2], settings[3])
     n_sigma = 2 * nz + 1
     # work arrays
@@ -822,8 +1143,7 @@ def filter_run(
     factor = np.zeros((nz, nz))
     saved = np.empty((nz, nz))
     if not rebuild_factor(factor, cov):
-        return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
-                NOT_POSITIVE_DEFINITE, 0)
+        return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen, NOT_POSITIVE_DEFINITE, 0)
     t_last = t_prior
     u_last = inputs[0].copy()
     for k in range(n):
@@ -837,13 +1157,70 @@ def filter_run(
                 for j in range(n_par):
                     information[j] *= decay
             if kind == EKF:
-                status = extended_predict(rhs, rhs_jacobian, (jacobian_flags & RHS_JACOBIAN) != 0, t_last, dt, u_last, z, cov,
-                                          q_rate, angles, n_states, p_base, parameter_index, transforms, lower, upper, max_step,
-                                          method, fd_step, x, p, stage, trio, moved, phi, phi_x, z_next, work)
+                status = extended_predict(
+                    rhs,
+                    rhs_jacobian,
+                    (jacobian_flags & RHS_JACOBIAN) != 0,
+                    t_last,
+                    dt,
+                    u_last,
+                    z,
+                    cov,
+                    q_rate,
+                    angles,
+                    n_states,
+                    p_base,
+                    parameter_index,
+                    transforms,
+                    lower,
+                    upper,
+                    max_step,
+                    method,
+                    fd_step,
+                    x,
+                    p,
+                    stage,
+                    trio,
+                    moved,
+                    phi,
+                    phi_x,
+                    z_next,
+                    work,
+                )
             else:
-                status = unscented_predict(rhs, t_last, dt, u_last, z, cov, factor, square_root, wm, wc, spread, q_rate, angles,
-                                           n_states, p_base, parameter_index, transforms, lower, upper, max_step, method, x, p,
-                                           stage, sig, prop, dev, tri_in, tri_work, vector, saved)
+                status = unscented_predict(
+                    rhs,
+                    t_last,
+                    dt,
+                    u_last,
+                    z,
+                    cov,
+                    factor,
+                    square_root,
+                    wm,
+                    wc,
+                    spread,
+                    q_rate,
+                    angles,
+                    n_states,
+                    p_base,
+                    parameter_index,
+                    transforms,
+                    lower,
+                    upper,
+                    max_step,
+                    method,
+                    x,
+                    p,
+                    stage,
+                    sig,
+                    prop,
+                    dev,
+                    tri_in,
+                    tri_work,
+                    vector,
+                    saved,
+                )
             if status != OK:
                 return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen, status, k)
         u = inputs[k]
@@ -851,13 +1228,48 @@ def filter_run(
         for g in range(n_groups):
             size, count = select_channels(measurements[k], group_start, group_channels, g, channels, used)
             if kind == EKF:
-                measurement_jacobian(output, output_jacobian, (jacobian_flags & OUTPUT_JACOBIAN) != 0, t, z, u, cov, channels,
-                                     size, output_index, output_angles, n_states, p_base, parameter_index, transforms, lower,
-                                     upper, fd_step, x, p, trio, trio_values, ymean, jac)
+                measurement_jacobian(
+                    output,
+                    output_jacobian,
+                    (jacobian_flags & OUTPUT_JACOBIAN) != 0,
+                    t,
+                    z,
+                    u,
+                    cov,
+                    channels,
+                    size,
+                    output_index,
+                    output_angles,
+                    n_states,
+                    p_base,
+                    parameter_index,
+                    transforms,
+                    lower,
+                    upper,
+                    fd_step,
+                    x,
+                    p,
+                    trio,
+                    trio_values,
+                    ymean,
+                    jac,
+                )
                 for a in range(size):
                     if not math.isfinite(ymean[a]):
-                        return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
-                                NOT_FINITE, k)
+                        return (
+                            z_post,
+                            p_post,
+                            y_pred,
+                            innovation,
+                            innovation_var,
+                            nis,
+                            dof,
+                            gated,
+                            excitation,
+                            frozen,
+                            NOT_FINITE,
+                            k,
+                        )
                 # cross = P Hᵀ for every channel of the group (columns a)
                 for r in range(nz):
                     for a in range(size):
@@ -883,16 +1295,58 @@ def filter_run(
             else:
                 if not sigma_ready:
                     if not square_root and not rebuild_factor(factor, cov):
-                        return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
-                                NOT_POSITIVE_DEFINITE, k)
+                        return (
+                            z_post,
+                            p_post,
+                            y_pred,
+                            innovation,
+                            innovation_var,
+                            nis,
+                            dof,
+                            gated,
+                            excitation,
+                            frozen,
+                            NOT_POSITIVE_DEFINITE,
+                            k,
+                        )
                     draw_sigma_points(z, factor, spread, sig)
                     sigma_deviations(sig, nz, z, angles, dev)
                     sigma_ready = True
-                measure_points(output, t, sig, 0, n_sigma, u, channels, size, output_index, n_states, p_base, parameter_index,
-                               transforms, lower, upper, x, p, ysig)
+                measure_points(
+                    output,
+                    t,
+                    sig,
+                    0,
+                    n_sigma,
+                    u,
+                    channels,
+                    size,
+                    output_index,
+                    n_states,
+                    p_base,
+                    parameter_index,
+                    transforms,
+                    lower,
+                    upper,
+                    x,
+                    p,
+                    ysig,
+                )
                 if not finite_rows(ysig, n_sigma, size):
-                    return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
-                            NOT_FINITE, k)
+                    return (
+                        z_post,
+                        p_post,
+                        y_pred,
+                        innovation,
+                        innovation_var,
+                        nis,
+                        dof,
+                        gated,
+                        excitation,
+                        frozen,
+                        NOT_FINITE,
+                        k,
+                    )
                 for a in range(size):
                     channel_angles[a] = output_angles[channels[a]]
                 sigma_mean(ysig, size, wm, channel_angles, ymean)
@@ -937,8 +1391,20 @@ def filter_run(
                 nu[a] = d
                 innovation[k, channel] = d
             if not cholesky_into(s_sub, count, s_factor):
-                return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
-                        NOT_POSITIVE_DEFINITE, k)
+                return (
+                    z_post,
+                    p_post,
+                    y_pred,
+                    innovation,
+                    innovation_var,
+                    nis,
+                    dof,
+                    gated,
+                    excitation,
+                    frozen,
+                    NOT_POSITIVE_DEFINITE,
+                    k,
+                )
             for a in range(count):
                 solved[a] = nu[a]
             lower_solve(s_factor, solved, count)

@@ -127,8 +127,9 @@ def block_update(sig, ysig, count_points, wm, wc, first, size, used, count, s_fa
 
 
 @jit
-def innovation_factor(ysig, count_points, wm, wc, used, count, r_now, nu_out, measurements_row, channels, output_angles, s_sub,
-                      s_factor):
+def innovation_factor(
+    ysig, count_points, wm, wc, used, count, r_now, nu_out, measurements_row, channels, output_angles, s_sub, s_factor
+):
     """Predicted reading, innovation and Cholesky factor of the innovation covariance for the ``used`` channels."""
     ymean = np.zeros(count)
     for a in range(count):
@@ -151,21 +152,63 @@ def innovation_factor(ysig, count_points, wm, wc, used, count, r_now, nu_out, me
 _F1, _F2, _I1, _B1, _f8, _i8 = types.F1, types.F2, types.I1, types.B1, types.f8, types.i8
 
 
-@jit(signature=(
-    KERNEL, KERNEL,
-    _F1, _F2, _F2, _F1, _F2, _f8,
-    _F1, _F1, _F1,
-    _i8, _F1, _I1, _I1, _F1, _F1, _I1,
-    _I1, _I1, _I1, _I1,
-    _F1, _I1, _F1, _B1,
-))
+@jit(
+    signature=(
+        KERNEL,
+        KERNEL,
+        _F1,
+        _F2,
+        _F2,
+        _F1,
+        _F2,
+        _f8,
+        _F1,
+        _F1,
+        _F1,
+        _i8,
+        _F1,
+        _I1,
+        _I1,
+        _F1,
+        _F1,
+        _I1,
+        _I1,
+        _I1,
+        _I1,
+        _I1,
+        _F1,
+        _I1,
+        _F1,
+        _B1,
+    )
+)
 def dual_run(
-    rhs, output,
-    times, inputs, measurements, z0, p0, t_prior,
-    q_rate, r_diag, r_relative,
-    n_states, p_base, parameter_index, transforms, lower, upper, angles,
-    output_index, output_angles, group_start, group_channels,
-    settings, codes, gate, freeze,
+    rhs,
+    output,
+    times,
+    inputs,
+    measurements,
+    z0,
+    p0,
+    t_prior,
+    q_rate,
+    r_diag,
+    r_relative,
+    n_states,
+    p_base,
+    parameter_index,
+    transforms,
+    lower,
+    upper,
+    angles,
+    output_index,
+    output_angles,
+    group_start,
+    group_channels,
+    settings,
+    codes,
+    gate,
+    freeze,
 ):
     """Dual unscented filter over a batch; arguments and results as :func:`physics_twin.estimation._compiled.filter_run`
     (``codes[0]`` and ``codes[3]`` are ignored; the excitation output stays NaN)."""
@@ -179,7 +222,8 @@ def dual_run(
     n_p = nz - n_states
     n_groups = group_start.shape[0] - 1
     (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen) = allocate_results(
-        n, nz, m, n_groups, n_p)
+        n, nz, m, n_groups, n_p
+    )
     wm_x, wc_x, spread_x = sigma_weights(max(n_x, 1), settings[1], settings[2], settings[3])
     wm_p, wc_p, spread_p = sigma_weights(max(n_p, 1), settings[1], settings[2], settings[3])
     points_x = 2 * n_x + 1
@@ -224,14 +268,57 @@ def dual_run(
                 cov[n_x + j, n_x + j] += q_rate[n_x + j] * dt
             if n_x > 0:
                 if not block_factor(cov, 0, n_x, factor_x):
-                    return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
-                            NOT_POSITIVE_DEFINITE, k)
+                    return (
+                        z_post,
+                        p_post,
+                        y_pred,
+                        innovation,
+                        innovation_var,
+                        nis,
+                        dof,
+                        gated,
+                        excitation,
+                        frozen,
+                        NOT_POSITIVE_DEFINITE,
+                        k,
+                    )
                 draw_block(z, factor_x, 0, n_x, spread_x, sig)
-                propagate_points(rhs, t_last, sig, 0, points_x, u_last, dt, n_states, p_base, parameter_index, transforms,
-                                 lower, upper, max_step, method, x, p, stage, prop)
+                propagate_points(
+                    rhs,
+                    t_last,
+                    sig,
+                    0,
+                    points_x,
+                    u_last,
+                    dt,
+                    n_states,
+                    p_base,
+                    parameter_index,
+                    transforms,
+                    lower,
+                    upper,
+                    max_step,
+                    method,
+                    x,
+                    p,
+                    stage,
+                    prop,
+                )
                 if not finite_rows(prop, points_x, nz):
-                    return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
-                            NOT_FINITE, k)
+                    return (
+                        z_post,
+                        p_post,
+                        y_pred,
+                        innovation,
+                        innovation_var,
+                        nis,
+                        dof,
+                        gated,
+                        excitation,
+                        frozen,
+                        NOT_FINITE,
+                        k,
+                    )
                 sigma_mean(prop, n_x, wm_x, angles, z)
                 sigma_deviations(prop, n_x, z, angles, dev)
                 for r in range(n_x):
@@ -247,11 +334,41 @@ def dual_run(
             size, count = select_channels(measurements[k], group_start, group_channels, g, channels, used)
             # the state filter's prediction of every channel of the group
             if not block_factor(cov, 0, n_x, factor_x) and n_x > 0:
-                return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
-                        NOT_POSITIVE_DEFINITE, k)
+                return (
+                    z_post,
+                    p_post,
+                    y_pred,
+                    innovation,
+                    innovation_var,
+                    nis,
+                    dof,
+                    gated,
+                    excitation,
+                    frozen,
+                    NOT_POSITIVE_DEFINITE,
+                    k,
+                )
             draw_block(z, factor_x, 0, n_x, spread_x, sig)
-            measure_points(output, t, sig, 0, points_x, u, channels, size, output_index, n_states, p_base, parameter_index,
-                           transforms, lower, upper, x, p, ysig)
+            measure_points(
+                output,
+                t,
+                sig,
+                0,
+                points_x,
+                u,
+                channels,
+                size,
+                output_index,
+                n_states,
+                p_base,
+                parameter_index,
+                transforms,
+                lower,
+                upper,
+                x,
+                p,
+                ysig,
+            )
             if not finite_rows(ysig, points_x, size):
                 return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen, NOT_FINITE, k)
             for a in range(size):
@@ -267,10 +384,23 @@ def dual_run(
                 innovation_var[k, channel] = var
             if count == 0:
                 continue
-            if not innovation_factor(ysig, points_x, wm_x, wc_x, used, count, r_now, nu, measurements[k], channels,
-                                     output_angles, s_sub, s_factor):
-                return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
-                        NOT_POSITIVE_DEFINITE, k)
+            if not innovation_factor(
+                ysig, points_x, wm_x, wc_x, used, count, r_now, nu, measurements[k], channels, output_angles, s_sub, s_factor
+            ):
+                return (
+                    z_post,
+                    p_post,
+                    y_pred,
+                    innovation,
+                    innovation_var,
+                    nis,
+                    dof,
+                    gated,
+                    excitation,
+                    frozen,
+                    NOT_POSITIVE_DEFINITE,
+                    k,
+                )
             value = 0.0
             solved = nu[:count].copy()
             for a in range(count):
@@ -291,24 +421,110 @@ def dual_run(
             # parameter filter: readings of the previous state posterior moved over dt with each parameter sigma point
             if n_p > 0 and not freeze[k]:
                 if not block_factor(cov, n_x, n_p, factor_p):
-                    return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
-                            NOT_POSITIVE_DEFINITE, k)
+                    return (
+                        z_post,
+                        p_post,
+                        y_pred,
+                        innovation,
+                        innovation_var,
+                        nis,
+                        dof,
+                        gated,
+                        excitation,
+                        frozen,
+                        NOT_POSITIVE_DEFINITE,
+                        k,
+                    )
                 for r in range(n_x):
                     previous[r] = previous[r] if dt > 0.0 else z[r]
                 for r in range(n_p):
                     previous[n_x + r] = z[n_x + r]
                 draw_block(previous, factor_p, n_x, n_p, spread_p, sig)
-                propagate_points(rhs, t_last, sig, 0, points_p, u_last, dt, n_states, p_base, parameter_index, transforms,
-                                 lower, upper, max_step, method, x, p, stage, prop)
-                measure_points(output, t, prop, 0, points_p, u, channels, size, output_index, n_states, p_base,
-                               parameter_index, transforms, lower, upper, x, p, ysig)
+                propagate_points(
+                    rhs,
+                    t_last,
+                    sig,
+                    0,
+                    points_p,
+                    u_last,
+                    dt,
+                    n_states,
+                    p_base,
+                    parameter_index,
+                    transforms,
+                    lower,
+                    upper,
+                    max_step,
+                    method,
+                    x,
+                    p,
+                    stage,
+                    prop,
+                )
+                measure_points(
+                    output,
+                    t,
+                    prop,
+                    0,
+                    points_p,
+                    u,
+                    channels,
+                    size,
+                    output_index,
+                    n_states,
+                    p_base,
+                    parameter_index,
+                    transforms,
+                    lower,
+                    upper,
+                    x,
+                    p,
+                    ysig,
+                )
                 if not finite_rows(ysig, points_p, size):
-                    return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
-                            NOT_FINITE, k)
-                if not innovation_factor(ysig, points_p, wm_p, wc_p, used, count, r_now, nu_p, measurements[k], channels,
-                                         output_angles, s_sub, s_factor):
-                    return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
-                            NOT_POSITIVE_DEFINITE, k)
+                    return (
+                        z_post,
+                        p_post,
+                        y_pred,
+                        innovation,
+                        innovation_var,
+                        nis,
+                        dof,
+                        gated,
+                        excitation,
+                        frozen,
+                        NOT_FINITE,
+                        k,
+                    )
+                if not innovation_factor(
+                    ysig,
+                    points_p,
+                    wm_p,
+                    wc_p,
+                    used,
+                    count,
+                    r_now,
+                    nu_p,
+                    measurements[k],
+                    channels,
+                    output_angles,
+                    s_sub,
+                    s_factor,
+                ):
+                    return (
+                        z_post,
+                        p_post,
+                        y_pred,
+                        innovation,
+                        innovation_var,
+                        nis,
+                        dof,
+                        gated,
+                        excitation,
+                        frozen,
+                        NOT_POSITIVE_DEFINITE,
+                        k,
+                    )
                 block_update(sig, ysig, points_p, wm_p, wc_p, n_x, n_p, used, count, s_factor, nu_p, cov, z, work)
             elif n_p > 0:
                 for j in range(n_p):
@@ -316,10 +532,29 @@ def dual_run(
             # state filter update with the sigma points of its prediction
             if n_x > 0:
                 draw_block(z, factor_x, 0, n_x, spread_x, sig)
-                measure_points(output, t, sig, 0, points_x, u, channels, size, output_index, n_states, p_base, parameter_index,
-                               transforms, lower, upper, x, p, ysig)
-                innovation_factor(ysig, points_x, wm_x, wc_x, used, count, r_now, nu, measurements[k], channels,
-                                  output_angles, s_sub, s_factor)
+                measure_points(
+                    output,
+                    t,
+                    sig,
+                    0,
+                    points_x,
+                    u,
+                    channels,
+                    size,
+                    output_index,
+                    n_states,
+                    p_base,
+                    parameter_index,
+                    transforms,
+                    lower,
+                    upper,
+                    x,
+                    p,
+                    ysig,
+                )
+                innovation_factor(
+                    ysig, points_x, wm_x, wc_x, used, count, r_now, nu, measurements[k], channels, output_angles, s_sub, s_factor
+                )
                 block_update(sig, ysig, points_x, wm_x, wc_x, 0, n_x, used, count, s_factor, nu, cov, z, work)
                 wrap_state(z, angles)
         for r in range(nz):

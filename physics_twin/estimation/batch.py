@@ -99,13 +99,18 @@ class FitResult:
 
     def identifiability_warnings(self, correlation_limit: float = 0.95, condition_limit: float = 1e8) -> list[str]:
         """Plain-language warnings: strongly correlated pairs and a near-singular sensitivity matrix."""
-        warnings = [f"{name} is not identifiable from these data: the fit is insensitive to it (unbounded interval)."
-                    for name, std in zip(self.names, self.std, strict=True) if not np.isfinite(std)]
+        warnings = [
+            f"{name} is not identifiable from these data: the fit is insensitive to it (unbounded interval)."
+            for name, std in zip(self.names, self.std, strict=True)
+            if not np.isfinite(std)
+        ]
         for i in range(len(self.names)):
             for j in range(i + 1, len(self.names)):
                 if abs(self.correlation[i, j]) > correlation_limit:
-                    warnings.append(f"{self.names[i]} and {self.names[j]} are correlated ({self.correlation[i, j]:+.3f}): the "
-                                    "data hardly separate them.")
+                    warnings.append(
+                        f"{self.names[i]} and {self.names[j]} are correlated ({self.correlation[i, j]:+.3f}): the "
+                        "data hardly separate them."
+                    )
         values = self.singular_values
         if values.size and values[-1] <= values[0] / condition_limit:
             condition = values[0] / values[-1] if values[-1] > 0 else math.inf
@@ -185,8 +190,9 @@ def fit_parameters(
     use_log = bounds[:, 0] >= 0
     start = base[index]
     if np.any(use_log & (start <= 0)):
-        raise ParameterError("starting values of log-fitted parameters must be > 0; got "
-                             f"{dict(zip(estimate, start.tolist(), strict=True))}.")
+        raise ParameterError(
+            f"starting values of log-fitted parameters must be > 0; got {dict(zip(estimate, start.tolist(), strict=True))}."
+        )
     to_fit = np.where(use_log, np.log(np.where(use_log, start, 1.0)), start)
     lower = np.where(use_log, np.log(np.maximum(bounds[:, 0], 1e-300)), bounds[:, 0])
     upper = np.where(use_log, np.log(bounds[:, 1]), bounds[:, 1])
@@ -239,8 +245,9 @@ def fit_parameters(
         to_fit = solution.x
         for entry in prepared:
             times, inputs, data, x0, warmup, _ = entry
-            predicted = simulate_samples(model.rhs, model.output, times, inputs, x0, parameters_at(to_fit), out_index, warmup,
-                                         max_step, method)
+            predicted = simulate_samples(
+                model.rhs, model.output, times, inputs, x0, parameters_at(to_fit), out_index, warmup, max_step, method
+            )
             entry[5] = np.sqrt(sigma**2 + (fraction * np.abs(np.where(np.isfinite(predicted), predicted, data))) ** 2)
         if moved < 1e-8:
             break
@@ -275,7 +282,7 @@ def fit_parameters(
     for times, inputs, data, x0, warmup, _ in prepared:
         predicted = simulate_samples(model.rhs, model.output, times, inputs, x0, p_best, out_index, warmup, max_step, method)
         for c in range(len(measured)):
-            e = (predicted[:, c] - data[:, c])
+            e = predicted[:, c] - data[:, c]
             errors[c].append(e[~np.isnan(e)])
     for c, name in enumerate(measured):
         joined = np.concatenate(errors[c])

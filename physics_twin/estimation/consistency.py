@@ -63,8 +63,10 @@ def nees(error: np.ndarray, covariance: np.ndarray) -> np.ndarray:
     error = np.asarray(error, dtype=float)
     covariance = np.asarray(covariance, dtype=float)
     if covariance.shape != error.shape + error.shape[-1:]:
-        raise ShapeError(f"`covariance` must have shape {error.shape + error.shape[-1:]} for `error` of shape {error.shape}; got "
-                         f"{covariance.shape}.")
+        raise ShapeError(
+            f"`covariance` must have shape {error.shape + error.shape[-1:]} for `error` of shape {error.shape}; got "
+            f"{covariance.shape}."
+        )
     solved = np.linalg.solve(covariance, error[..., None])[..., 0]
     return np.einsum("...i,...i->...", error, solved)
 
@@ -107,8 +109,13 @@ def nis_summary(nis: np.ndarray, dof: np.ndarray, confidence: float = 0.95) -> d
     used = dof > 0
     count = int(used.sum())
     if count == 0:
-        return {"nis_mean": math.nan, "nis_expected": math.nan, "nis_band_lower": math.nan, "nis_band_upper": math.nan,
-                "nis_samples": 0}
+        return {
+            "nis_mean": math.nan,
+            "nis_expected": math.nan,
+            "nis_band_lower": math.nan,
+            "nis_band_upper": math.nan,
+            "nis_samples": 0,
+        }
     total = int(dof[used].sum())
     return {
         "nis_mean": float(np.mean(nis[used])),

@@ -293,8 +293,10 @@ class KalmanFilter:
             if is_angle and state.nonnegative:
                 problems.append(f"state `{state.name}` cannot be both an angle and non-negative.")
             if transform == kernels.LOG and not self.x0[index] > 0:
-                problems.append(f"state `{state.name}` is non-negative and carried in log space: its initial value must be > 0; "
-                                f"got {self.x0[index]!r}.")
+                problems.append(
+                    f"state `{state.name}` is non-negative and carried in log space: its initial value must be > 0; "
+                    f"got {self.x0[index]!r}."
+                )
             names.append(state.name)
             units.append(state.unit)
             transforms.append(transform)
@@ -315,12 +317,14 @@ class KalmanFilter:
             if transform_name == "auto":
                 transform_name = "logit" if math.isfinite(low) and math.isfinite(high) else "log" if low >= 0 else "none"
             if transform_name not in _TRANSFORMS:
-                problems.append(f"`transform` of {spec.name!r} must be one of 'auto', 'log', 'logit', 'none'; got "
-                                f"{spec.transform!r}.")
+                problems.append(
+                    f"`transform` of {spec.name!r} must be one of 'auto', 'log', 'logit', 'none'; got {spec.transform!r}."
+                )
                 continue
             if transform_name == "logit" and not (math.isfinite(low) and math.isfinite(high)):
-                problems.append(f"{spec.name!r} cannot use a logit transform: its bounds {declaration.bounds} are not both "
-                                "finite.")
+                problems.append(
+                    f"{spec.name!r} cannot use a logit transform: its bounds {declaration.bounds} are not both finite."
+                )
                 continue
             if transform_name == "log" and low < 0:
                 problems.append(f"{spec.name!r} cannot use a log transform: its lower bound {low} is negative.")
@@ -331,14 +335,18 @@ class KalmanFilter:
             if transform_name == "log" and not value > 0:
                 problems.append(f"initial value of {spec.name!r} must be > 0 for a log transform; got {value!r}.")
             if transform_name == "logit" and not low < value < high:
-                problems.append(f"initial value of {spec.name!r} must lie strictly inside {declaration.bounds} for a logit "
-                                f"transform; got {value!r}.")
+                problems.append(
+                    f"initial value of {spec.name!r} must lie strictly inside {declaration.bounds} for a logit "
+                    f"transform; got {value!r}."
+                )
             if not (_number(spec.initial_std) and math.isfinite(spec.initial_std) and spec.initial_std > 0):
-                problems.append(f"`initial_std` of {spec.name!r} must be finite and > 0 [{declaration.unit}]; got "
-                                f"{spec.initial_std!r}.")
+                problems.append(
+                    f"`initial_std` of {spec.name!r} must be finite and > 0 [{declaration.unit}]; got {spec.initial_std!r}."
+                )
             if not (_number(spec.random_walk) and math.isfinite(spec.random_walk) and spec.random_walk >= 0):
-                problems.append(f"`random_walk` of {spec.name!r} must be finite and >= 0 [{declaration.unit}/√s]; got "
-                                f"{spec.random_walk!r}.")
+                problems.append(
+                    f"`random_walk` of {spec.name!r} must be finite and >= 0 [{declaration.unit}/√s]; got {spec.random_walk!r}."
+                )
             estimated_index.append(index)
             names.append(spec.name)
             units.append(declaration.unit)
@@ -405,9 +413,12 @@ class KalmanFilter:
 
         n_states = len(model.states)
         physical0 = np.concatenate([self.x0, self.parameter_values[self._parameter_index]])
-        derivative = np.array([
-            _derivative(v, t, lo, hi) for v, t, lo, hi in zip(physical0, self._transforms, self._lower, self._upper, strict=True)
-        ])
+        derivative = np.array(
+            [
+                _derivative(v, t, lo, hi)
+                for v, t, lo, hi in zip(physical0, self._transforms, self._lower, self._upper, strict=True)
+            ]
+        )
         std0 = np.empty(len(self.names))
         q_std = np.zeros(len(self.names))
         for i, name in enumerate(model.state_names):
@@ -416,10 +427,12 @@ class KalmanFilter:
         for j, spec in enumerate(self.estimated):
             std0[n_states + j] = spec.initial_std
             q_std[n_states + j] = spec.random_walk
-        self._z0 = np.array([
-            kernels.to_transformed(v, int(t), lo, hi)
-            for v, t, lo, hi in zip(physical0, self._transforms, self._lower, self._upper, strict=True)
-        ])
+        self._z0 = np.array(
+            [
+                kernels.to_transformed(v, int(t), lo, hi)
+                for v, t, lo, hi in zip(physical0, self._transforms, self._lower, self._upper, strict=True)
+            ]
+        )
         self._p0 = np.diag(np.maximum(std0 * derivative, 1e-300) ** 2)
         self._q_rate = (q_std * derivative) ** 2
         self._check_deterministic()
@@ -559,8 +572,9 @@ class KalmanFilter:
                 problems.append(f"sensor {sensor!r}: times must be finite.")
                 continue
             if np.unique(times).size != times.size:
-                problems.append(f"sensor {sensor!r} reports twice at the same time; resolve duplicates first (physics_twin.io "
-                                "does).")
+                problems.append(
+                    f"sensor {sensor!r} reports twice at the same time; resolve duplicates first (physics_twin.io does)."
+                )
                 continue
             prepared[sensor] = (times, values, columns)
         if shape_problems:
@@ -628,7 +642,8 @@ class KalmanFilter:
         (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen, status, failed_at) = raw
         if status != kernels.OK:
             reason = (
-                "the covariance lost positive definiteness" if status == kernels.NOT_POSITIVE_DEFINITE
+                "the covariance lost positive definiteness"
+                if status == kernels.NOT_POSITIVE_DEFINITE
                 else "a sigma point or its prediction became non-finite (the model diverged within the uncertainty)"
             )
             raise EstimationError(
@@ -636,8 +651,9 @@ class KalmanFilter:
                 "(process noise too small or measurement noise too small for the data) and the input data there."
             )
         gaps = np.diff(np.concatenate([[state.time], times])) > self.gap_threshold
-        dataset = self._dataset(times, measurements, z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated,
-                                gaps, excitation, frozen)
+        dataset = self._dataset(
+            times, measurements, z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, gaps, excitation, frozen
+        )
         final = FilterState(float(times[-1]), z_post[-1].copy(), p_post[-1].copy(), self.names, inputs[-1].copy())
         return dataset, final
 
@@ -660,24 +676,29 @@ class KalmanFilter:
         if times.ndim != 1 or n == 0:
             raise ShapeError(f"`times` must be a non-empty 1-D array [s]; got shape {times.shape}.")
         if not np.all(np.isfinite(times)) or np.any(np.diff(times) < 0):
-            raise ParameterError("`times` must be finite and non-decreasing; sort the data and resolve duplicates first "
-                                 "(physics_twin.io does).")
+            raise ParameterError(
+                "`times` must be finite and non-decreasing; sort the data and resolve duplicates first (physics_twin.io does)."
+            )
         n_inputs = len(self.model.inputs)
         if inputs is None:
             inputs = np.tile(self.model.default_inputs(), (n, 1))
         inputs = np.asarray(inputs, dtype=float).reshape(n, -1) if n_inputs else np.zeros((n, 0))
         if inputs.shape != (n, n_inputs):
-            raise ShapeError(f"`inputs` must have shape ({n}, {n_inputs}) (inputs {list(self.model.input_names)}); got "
-                             f"{inputs.shape}.")
+            raise ShapeError(
+                f"`inputs` must have shape ({n}, {n_inputs}) (inputs {list(self.model.input_names)}); got {inputs.shape}."
+            )
         if not np.all(np.isfinite(inputs)):
-            raise ParameterError("`inputs` must be finite; fill or drop missing input samples before filtering (physics_twin.io "
-                                 "does).")
+            raise ParameterError(
+                "`inputs` must be finite; fill or drop missing input samples before filtering (physics_twin.io does)."
+            )
         measurements = np.asarray(measurements, dtype=float)
         if measurements.ndim == 1 and len(self.measured) == 1:
             measurements = measurements[:, None]
         if measurements.shape != (n, len(self.measured)):
-            raise ShapeError(f"`measurements` must have shape ({n}, {len(self.measured)}) (channels {list(self.measured)}); got "
-                             f"{measurements.shape}.")
+            raise ShapeError(
+                f"`measurements` must have shape ({n}, {len(self.measured)}) (channels {list(self.measured)}); got "
+                f"{measurements.shape}."
+            )
         if np.any(np.isinf(measurements)):
             raise ParameterError("`measurements` must be finite or NaN (missing); got infinite values.")
         if state is None:
@@ -685,8 +706,9 @@ class KalmanFilter:
         if tuple(state.names) != self.names:
             raise ParameterError(f"`state` belongs to a filter over {list(state.names)}, not {list(self.names)}.")
         if times[0] < state.time:
-            raise ParameterError(f"`times` must start at or after the state's time {float(state.time)!r} s; got "
-                                 f"{float(times[0])!r} s.")
+            raise ParameterError(
+                f"`times` must start at or after the state's time {float(state.time)!r} s; got {float(times[0])!r} s."
+            )
         freeze = np.zeros(n, dtype=np.bool_) if freeze_parameters is None else np.asarray(freeze_parameters, dtype=np.bool_)
         if freeze.shape != (n,):
             raise ShapeError(f"`freeze_parameters` must have shape ({n},); got {freeze.shape}.")
@@ -711,24 +733,57 @@ class KalmanFilter:
         kind, jacobian_bits = self._codes()
         alpha, beta, kappa = self._settings()
         threshold = float(self.excitation_threshold) if self.excitation_threshold is not None else 0.0
-        settings = np.array([self.max_step, alpha, beta, kappa, threshold, self.excitation_window,
-                             getattr(self, "finite_difference_step", FINITE_DIFFERENCE_STEP)], float)
+        settings = np.array(
+            [
+                self.max_step,
+                alpha,
+                beta,
+                kappa,
+                threshold,
+                self.excitation_window,
+                getattr(self, "finite_difference_step", FINITE_DIFFERENCE_STEP),
+            ],
+            float,
+        )
         codes = np.array([kind, self.integrator, 0, jacobian_bits, self.gate_patience], dtype=np.int64)
         rhs_jacobian, output_jacobian = self._jacobian_kernels()
         return self._loop()(
-            self.model.rhs, self.model.output, rhs_jacobian, output_jacobian,
-            c(times), c(inputs), c(measurements), c(state.mean), c(state.covariance), float(state.time),
-            self._q_rate, self._r_diag, self._r_relative,
-            len(self.model.states), c(self.parameter_values), self._parameter_index, self._transforms, self._lower, self._upper,
-            self._angles, self._output_index, self._output_angles, self._group_start, self._group_channels,
-            settings, codes, gate, c(freeze, np.bool_),
+            self.model.rhs,
+            self.model.output,
+            rhs_jacobian,
+            output_jacobian,
+            c(times),
+            c(inputs),
+            c(measurements),
+            c(state.mean),
+            c(state.covariance),
+            float(state.time),
+            self._q_rate,
+            self._r_diag,
+            self._r_relative,
+            len(self.model.states),
+            c(self.parameter_values),
+            self._parameter_index,
+            self._transforms,
+            self._lower,
+            self._upper,
+            self._angles,
+            self._output_index,
+            self._output_angles,
+            self._group_start,
+            self._group_channels,
+            settings,
+            codes,
+            gate,
+            c(freeze, np.bool_),
         )
 
     def _unit_of(self, output: str) -> str:
         return next((o.unit for o in self.model.outputs if o.name == output), "?")
 
-    def _dataset(self, times, measurements, z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, gaps,
-                 excitation, frozen) -> xr.Dataset:
+    def _dataset(
+        self, times, measurements, z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, gaps, excitation, frozen
+    ) -> xr.Dataset:
         n_states = len(self.model.states)
         std_z = np.sqrt(np.clip(np.einsum("nii->ni", p_post), 0.0, None))
         estimate = self.physical(z_post)
@@ -739,7 +794,8 @@ class KalmanFilter:
         logit = self._transforms == kernels.LOGIT
         slope[:, log] = 1.0 / np.maximum(np.abs(estimate[:, log]), 1e-300)
         slope[:, logit] = (self._upper[logit] - self._lower[logit]) / np.maximum(
-            (estimate[:, logit] - self._lower[logit]) * (self._upper[logit] - estimate[:, logit]), 1e-300)
+            (estimate[:, logit] - self._lower[logit]) * (self._upper[logit] - estimate[:, logit]), 1e-300
+        )
         std_x = std_z / slope
         variables: dict[str, xr.DataArray] = {}
 
@@ -754,10 +810,18 @@ class KalmanFilter:
             add(f"{name}_p05", lower[:, i], unit, "posterior 5 % quantile")
             add(f"{name}_p95", upper[:, i], unit, "posterior 95 % quantile")
         for j, spec in enumerate(self.estimated):
-            add(f"{spec.name}_excitation", excitation[:, j], "1",
-                f"windowed fraction of the parameter's variance explained by the data (window {self.excitation_window:g} s)")
-            add(f"{spec.name}_frozen", frozen[:, j].astype(np.int8), "1",
-                "1 where the parameter's update was frozen (poor excitation or `freeze_parameters`)")
+            add(
+                f"{spec.name}_excitation",
+                excitation[:, j],
+                "1",
+                f"windowed fraction of the parameter's variance explained by the data (window {self.excitation_window:g} s)",
+            )
+            add(
+                f"{spec.name}_frozen",
+                frozen[:, j].astype(np.int8),
+                "1",
+                "1 where the parameter's update was frozen (poor excitation or `freeze_parameters`)",
+            )
         for c, record in enumerate(self._channel_records):
             unit = self._unit_of(record.output)
             name = record.name
@@ -784,15 +848,28 @@ class KalmanFilter:
         add("gap", gaps.astype(np.int8), "1", "1 where the interval before the sample exceeded gap_threshold")
         condition = condition_numbers(p_post)
         add("covariance_condition", condition, "1", "2-norm condition number of the posterior covariance (transformed space)")
-        add("mean_transformed", z_post, "transformed",
-            "posterior mean in the filter's transformed space (log/logit/identity per coordinate)", dims=("time", "augmented"))
-        add("covariance", p_post, "transformed", "posterior covariance in the filter's transformed space",
-            dims=("time", "augmented", "augmented_"))
-        dataset = xr.Dataset(variables, coords={
-            "time": ("time", times, {"units": "s", "description": "time since start"}),
-            "augmented": ("augmented", list(self.names)),
-            "augmented_": ("augmented_", list(self.names)),
-        })
+        add(
+            "mean_transformed",
+            z_post,
+            "transformed",
+            "posterior mean in the filter's transformed space (log/logit/identity per coordinate)",
+            dims=("time", "augmented"),
+        )
+        add(
+            "covariance",
+            p_post,
+            "transformed",
+            "posterior covariance in the filter's transformed space",
+            dims=("time", "augmented", "augmented_"),
+        )
+        dataset = xr.Dataset(
+            variables,
+            coords={
+                "time": ("time", times, {"units": "s", "description": "time since start"}),
+                "augmented": ("augmented", list(self.names)),
+                "augmented_": ("augmented_", list(self.names)),
+            },
+        )
         dataset.attrs.update({"model": self.model.name, "filter": self._label})
         dataset.attrs.update(consistency_summary(dataset, self.measured))
         worst = dataset.attrs.get("covariance_condition_max", math.nan)
@@ -807,8 +884,11 @@ class KalmanFilter:
                 "Rounding can lose the small variances: consider rescaling the state (units of similar magnitude), "
                 "or check unobservable states whose variance grows without bound. With every coordinate scaled to unit "
                 f"variance the condition number would be {scaled:.3g}"
-                + (" (rescaling would help; the square-root filter is the least sensitive meanwhile)." if scaled < 1e8
-                   else ": strongly correlated coordinates, which rescaling does not cure (check identifiability)."),
+                + (
+                    " (rescaling would help; the square-root filter is the least sensitive meanwhile)."
+                    if scaled < 1e8
+                    else ": strongly correlated coordinates, which rescaling does not cure (check identifiability)."
+                ),
                 ConditioningWarning,
                 stacklevel=3,
             )
@@ -838,8 +918,17 @@ class UnscentedKalmanFilter(KalmanFilter):
         integrator, gating, gaps, excitation, ...).
     """
 
-    def __init__(self, model: Model, *, square_root: bool = True, alpha: float = 1.0, beta: float = 2.0, kappa: float = 0.0,
-                 estimation: str = "joint", **options: Any) -> None:
+    def __init__(
+        self,
+        model: Model,
+        *,
+        square_root: bool = True,
+        alpha: float = 1.0,
+        beta: float = 2.0,
+        kappa: float = 0.0,
+        estimation: str = "joint",
+        **options: Any,
+    ) -> None:
         self.square_root = bool(square_root)
         self.alpha, self.beta, self.kappa = alpha, beta, kappa
         self.estimation = estimation
@@ -862,8 +951,9 @@ class UnscentedKalmanFilter(KalmanFilter):
         if not problems:
             n = len(self.model.states) + len(self.estimated)
             if not (self.alpha > 0 and self.alpha**2 * (n + self.kappa) > 0):
-                problems.append(f"`alpha` must be > 0 with alpha² (n + kappa) > 0 (n = {n}); got alpha {self.alpha!r}, kappa "
-                                f"{self.kappa!r}.")
+                problems.append(
+                    f"`alpha` must be > 0 with alpha² (n + kappa) > 0 (n = {n}); got alpha {self.alpha!r}, kappa {self.kappa!r}."
+                )
         return problems
 
     def _codes(self) -> tuple[int, int]:
@@ -910,8 +1000,15 @@ class ExtendedKalmanFilter(KalmanFilter):
     kind = "ekf"
     _label = "EKF"
 
-    def __init__(self, model: Model, *, rhs_jacobian: Any = None, output_jacobian: Any = None,
-                 finite_difference_step: float = FINITE_DIFFERENCE_STEP, **options: Any) -> None:
+    def __init__(
+        self,
+        model: Model,
+        *,
+        rhs_jacobian: Any = None,
+        output_jacobian: Any = None,
+        finite_difference_step: float = FINITE_DIFFERENCE_STEP,
+        **options: Any,
+    ) -> None:
         self.rhs_jacobian = rhs_jacobian if rhs_jacobian is not None else getattr(model, "rhs_jacobian", None)
         self.output_jacobian = output_jacobian if output_jacobian is not None else getattr(model, "output_jacobian", None)
         self.finite_difference_step = finite_difference_step
@@ -926,8 +1023,10 @@ class ExtendedKalmanFilter(KalmanFilter):
         model = self.model
         n_x = len(model.states)
         x, p, u = model.initial_state(), model.parameter_values, model.default_inputs()
-        kernels_and_sizes = (("rhs_jacobian", self.rhs_jacobian, n_x * n_x),
-                             ("output_jacobian", self.output_jacobian, len(model.outputs) * n_x))
+        kernels_and_sizes = (
+            ("rhs_jacobian", self.rhs_jacobian, n_x * n_x),
+            ("output_jacobian", self.output_jacobian, len(model.outputs) * n_x),
+        )
         for label, kernel, size in kernels_and_sizes:
             if kernel is None:
                 continue
@@ -945,15 +1044,33 @@ class ExtendedKalmanFilter(KalmanFilter):
         return _compiled.EKF, bits
 
     def _jacobian_kernels(self) -> tuple[Any, Any]:
-        return (self.rhs_jacobian if self.rhs_jacobian is not None else self.model.rhs,
-                self.output_jacobian if self.output_jacobian is not None else self.model.output)
+        return (
+            self.rhs_jacobian if self.rhs_jacobian is not None else self.model.rhs,
+            self.output_jacobian if self.output_jacobian is not None else self.model.output,
+        )
 
 
-_COMMON_OPTIONS = frozenset({
-    "measured", "relative_noise", "sensors", "sequential_updates", "estimate", "initial_state", "initial_std", "process_noise",
-    "parameters", "integrator", "max_step", "gate_probability", "gate_patience", "gap_threshold", "excitation_threshold",
-    "excitation_window", "condition_warning",
-})
+_COMMON_OPTIONS = frozenset(
+    {
+        "measured",
+        "relative_noise",
+        "sensors",
+        "sequential_updates",
+        "estimate",
+        "initial_state",
+        "initial_std",
+        "process_noise",
+        "parameters",
+        "integrator",
+        "max_step",
+        "gate_probability",
+        "gate_patience",
+        "gap_threshold",
+        "excitation_threshold",
+        "excitation_window",
+        "condition_warning",
+    }
+)
 
 
 def _reject_unknown(options: Mapping[str, Any]) -> None:

@@ -70,8 +70,10 @@ def run_generic(flt: Any, times, inputs, measurements, state, gate, freeze) -> t
     from filterpy.kalman import UnscentedKalmanFilter as FilterpyUKF
 
     if flt.kind in ("ekf", "dual-ukf"):
-        raise EstimationError(f"the {flt._label} needs compiled model kernels; over plain-Python kernels use the joint UKF (kind "
-                              "'ukf' or 'sr-ukf').")
+        raise EstimationError(
+            f"the {flt._label} needs compiled model kernels; over plain-Python kernels use the joint UKF (kind "
+            "'ukf' or 'sr-ukf')."
+        )
     if flt.excitation_threshold is not None or np.any(freeze):
         raise EstimationError(
             "freezing parameter updates (`excitation_threshold`, `freeze_parameters`) needs compiled model kernels; "
@@ -119,10 +121,11 @@ def run_generic(flt: Any, times, inputs, measurements, state, gate, freeze) -> t
     ukf.sigmas_f = points.sigma_points(ukf.x, ukf.P)
 
     n, m = times.size, len(flt.measured)
-    groups = [flt._group_channels[flt._group_start[g]:flt._group_start[g + 1]] for g in range(len(flt._group_start) - 1)]
+    groups = [flt._group_channels[flt._group_start[g] : flt._group_start[g + 1]] for g in range(len(flt._group_start) - 1)]
     n_groups = len(groups)
     (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen) = allocate_results(
-        n, nz, m, n_groups, nz - n_states)
+        n, nz, m, n_groups, nz - n_states
+    )
     consecutive = np.zeros(n_groups, dtype=int)
     t_last = state.time
     u_last = np.array(state.last_input if state.last_input.size == inputs.shape[1] else inputs[0], dtype=float)
@@ -160,11 +163,35 @@ def run_generic(flt: Any, times, inputs, measurements, state, gate, freeze) -> t
                     ukf.x = x_residual(ukf.x, np.zeros(nz))  # wrap the posterior angles
                 ukf.sigmas_f = points.sigma_points(ukf.x, ukf.P)
             if not np.all(np.isfinite(ukf.x)):
-                return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
-                        kernels.NOT_FINITE, k)
+                return (
+                    z_post,
+                    p_post,
+                    y_pred,
+                    innovation,
+                    innovation_var,
+                    nis,
+                    dof,
+                    gated,
+                    excitation,
+                    frozen,
+                    kernels.NOT_FINITE,
+                    k,
+                )
             z_post[k], p_post[k] = ukf.x, ukf.P
             t_last, u_last = times[k], u.copy()
     except np.linalg.LinAlgError:
-        return (z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen,
-                kernels.NOT_POSITIVE_DEFINITE, k)
+        return (
+            z_post,
+            p_post,
+            y_pred,
+            innovation,
+            innovation_var,
+            nis,
+            dof,
+            gated,
+            excitation,
+            frozen,
+            kernels.NOT_POSITIVE_DEFINITE,
+            k,
+        )
     return z_post, p_post, y_pred, innovation, innovation_var, nis, dof, gated, excitation, frozen, kernels.OK, -1

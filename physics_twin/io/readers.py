@@ -121,7 +121,12 @@ def read_sensor_csv(
         raise DataError(join_problems(f"cannot read {str(file)!r}:", problems))
     try:
         frame = pd.read_csv(
-            file, sep=separator, decimal=decimal, encoding=encoding, usecols=wanted, low_memory=False,
+            file,
+            sep=separator,
+            decimal=decimal,
+            encoding=encoding,
+            usecols=wanted,
+            low_memory=False,
             dtype={time_name: object} if time_name in header else None,
         )
     except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
@@ -269,8 +274,17 @@ def _numeric_column(series: pd.Series, channel: Channel, decimal: str, problems:
 
 
 def _from_frame(
-    frame: pd.DataFrame, channels: ChannelMap, time_name: str, problems: list[str], source: str, decimal: str,
-    time_format: str | None, timezone: str | None, duplicates: str, gap_threshold: float | None, origin: Any,
+    frame: pd.DataFrame,
+    channels: ChannelMap,
+    time_name: str,
+    problems: list[str],
+    source: str,
+    decimal: str,
+    time_format: str | None,
+    timezone: str | None,
+    duplicates: str,
+    gap_threshold: float | None,
+    origin: Any,
 ) -> SensorData:
     n = len(frame)
     if n == 0:
@@ -292,8 +306,15 @@ def _from_frame(
     if problems:
         raise DataError(join_problems(f"cannot read {source}:", problems))
     origin_ns = None if origin is None else to_instant_ns(origin, "origin")
-    return _assemble(instants, values, channels, duplicates=duplicates, gap_threshold=gap_threshold,
-                    origin=origin_ns, source_timezone=source_timezone)
+    return _assemble(
+        instants,
+        values,
+        channels,
+        duplicates=duplicates,
+        gap_threshold=gap_threshold,
+        origin=origin_ns,
+        source_timezone=source_timezone,
+    )
 
 
 def _count(number: int, noun: str) -> str:
@@ -334,7 +355,8 @@ def _assemble(
         moved = _rows_out_of_order(instants)
         warnings.warn(
             f"{moved} of {n} rows were out of time order (the fewest rows that must move); sorted by time (stable sort).",
-            DataQualityWarning, stacklevel=4,
+            DataQualityWarning,
+            stacklevel=4,
         )
     if duplicates == "mean":  # canonical order inside equal instants: by the values themselves
         order = np.lexsort((*values.T[::-1], instants))
@@ -349,12 +371,13 @@ def _assemble(
         if duplicates == "error":
             listing = []
             for group in np.flatnonzero(counts > 1)[:8]:
-                rows = np.sort(order[first[group]: first[group] + counts[group]])
+                rows = np.sort(order[first[group] : first[group] + counts[group]])
                 listing.append(f"{pd.Timestamp(int(unique[group]), unit='ns', tz='UTC')} in {describe_rows(rows)}")
             more = f"; and {repeated - 8} more timestamps" if repeated > 8 else ""
             raise DataError(
                 f"{_count(removed, 'row')} repeat the timestamp of an earlier row ({_count(repeated, 'timestamp')}): "
-                + "; ".join(listing) + more
+                + "; ".join(listing)
+                + more
                 + ". With `duplicates='error'` they are rejected; choose 'mean', 'first' or 'last' to merge them."
             )
         if duplicates == "mean":
@@ -369,11 +392,16 @@ def _assemble(
         warnings.warn(
             f"{_count(removed, 'row')} repeated the timestamp of an earlier row ({_count(repeated, 'timestamp')}); "
             f"merged with duplicates={duplicates!r}.",
-            DataQualityWarning, stacklevel=4,
+            DataQualityWarning,
+            stacklevel=4,
         )
     threshold = default_gap_threshold(unique) if gap_threshold is None else float(gap_threshold)
     quality = DataQuality(
-        rows_read=n, rows_moved=moved, duplicate_rows=removed, duplicate_times=repeated,
-        duplicate_policy=duplicates, gap_threshold=threshold,
+        rows_read=n,
+        rows_moved=moved,
+        duplicate_rows=removed,
+        duplicate_times=repeated,
+        duplicate_policy=duplicates,
+        gap_threshold=threshold,
     )
     return SensorData(unique, merged, channels, origin=origin, source_timezone=source_timezone, quality=quality)

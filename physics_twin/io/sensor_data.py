@@ -234,10 +234,18 @@ class SensorData:
             raise ParameterError(f"`start` must not be after `stop`; got {start!r} and {stop!r}.")
         keep = (self._instants >= lower) & (self._instants <= upper)
         if not keep.any():
-            raise DataError(f"no samples between {start!r} and {stop!r}; the data cover {self.start} .. {self.end} "
-                            f"(times {self.times[0]:.9g} .. {self.times[-1]:.9g} s since {self.origin}).")
-        return SensorData(self._instants[keep], self._values[keep], self.channels, origin=self.origin,
-                          source_timezone=self.source_timezone, quality=self.quality)
+            raise DataError(
+                f"no samples between {start!r} and {stop!r}; the data cover {self.start} .. {self.end} "
+                f"(times {self.times[0]:.9g} .. {self.times[-1]:.9g} s since {self.origin})."
+            )
+        return SensorData(
+            self._instants[keep],
+            self._values[keep],
+            self.channels,
+            origin=self.origin,
+            source_timezone=self.source_timezone,
+            quality=self.quality,
+        )
 
     def _bound(self, value: Any, argument: str, open_end: int) -> int:
         if value is None:

@@ -613,8 +613,16 @@ def prognostic_summary(
         raise ParameterError(f"at least 2 predictions before the end of life are needed; got {times.size}.")
     true = end_of_life - times
     shared = {"end_of_life": end_of_life}
-    accuracy = alpha_lambda_accuracy(times, true, predicted, lambdas=lambdas, alpha=alpha, predicted_quantiles=quantiles,
-                                     quantile_levels=quantile_levels, **shared)
+    accuracy = alpha_lambda_accuracy(
+        times,
+        true,
+        predicted,
+        lambdas=lambdas,
+        alpha=alpha,
+        predicted_quantiles=quantiles,
+        quantile_levels=quantile_levels,
+        **shared,
+    )
     relative = relative_accuracy(times, true, predicted, lambdas=lambdas, censoring_bound=censoring_bound, **shared)
     cumulative = cumulative_relative_accuracy(times, true, predicted, censoring_bound=censoring_bound, **shared)
     horizon = prognostic_horizon(times, true, predicted, alpha=alpha, **shared)

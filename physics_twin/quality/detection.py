@@ -34,7 +34,16 @@ import numpy as np
 
 from physics_twin.errors import ParameterError, ShapeError
 
-__all__ = ["NAB_PROFILES", "Confusion", "LabelledScore", "WindowScore", "changepoint_times", "confusion", "score_flags", "window_score"]
+__all__ = [
+    "NAB_PROFILES",
+    "Confusion",
+    "LabelledScore",
+    "WindowScore",
+    "changepoint_times",
+    "confusion",
+    "score_flags",
+    "window_score",
+]
 
 NAB_PROFILES = {"standard": (1.0, -0.11, -1.0), "low_fp": (1.0, -0.22, -1.0), "low_fn": (1.0, -0.11, -2.0)}
 
@@ -74,7 +83,12 @@ def confusion(predicted: np.ndarray, labels: np.ndarray) -> Confusion:
     labels = np.asarray(labels).astype(bool)
     if predicted.shape != labels.shape or predicted.ndim != 1:
         raise ShapeError(f"`predicted` and `labels` must be 1-D of equal length; got {predicted.shape} and {labels.shape}.")
-    return Confusion(int(np.sum(predicted & labels)), int(np.sum(predicted & ~labels)), int(np.sum(~predicted & labels)), int(np.sum(~predicted & ~labels)))
+    return Confusion(
+        int(np.sum(predicted & labels)),
+        int(np.sum(predicted & ~labels)),
+        int(np.sum(~predicted & labels)),
+        int(np.sum(~predicted & ~labels)),
+    )
 
 
 def changepoint_times(times: np.ndarray, flag: np.ndarray) -> np.ndarray:
@@ -107,9 +121,15 @@ class WindowScore:
     delays: tuple[float, ...]
 
     def __add__(self, other: WindowScore) -> WindowScore:
-        return WindowScore(self.total + other.total, self.null + other.null, self.perfect + other.perfect,
-                           self.true_positives + other.true_positives, self.false_positives + other.false_positives,
-                           self.missed + other.missed, self.delays + other.delays)
+        return WindowScore(
+            self.total + other.total,
+            self.null + other.null,
+            self.perfect + other.perfect,
+            self.true_positives + other.true_positives,
+            self.false_positives + other.false_positives,
+            self.missed + other.missed,
+            self.delays + other.delays,
+        )
 
     @property
     def score(self) -> float:
@@ -190,7 +210,9 @@ class LabelledScore:
     false_alarms: int
 
 
-def score_flags(times: np.ndarray, flag: np.ndarray, anomaly: np.ndarray, changepoint: np.ndarray, *, scored_from: float, window: float) -> LabelledScore:
+def score_flags(
+    times: np.ndarray, flag: np.ndarray, anomaly: np.ndarray, changepoint: np.ndarray, *, scored_from: float, window: float
+) -> LabelledScore:
     """Score a flag series against labels, counting only samples at or after ``scored_from`` [s].
 
     ``anomaly`` is 1 inside labelled anomaly periods; ``changepoint`` is 1 at labelled changepoints.
@@ -201,7 +223,10 @@ def score_flags(times: np.ndarray, flag: np.ndarray, anomaly: np.ndarray, change
     anomaly = np.asarray(anomaly).astype(bool)
     changepoint = np.asarray(changepoint).astype(bool)
     if not (times.shape == flag.shape == anomaly.shape == changepoint.shape):
-        raise ShapeError(f"`times`, `flag`, `anomaly`, `changepoint` must have equal shapes; got {times.shape}, {flag.shape}, {anomaly.shape}, {changepoint.shape}.")
+        raise ShapeError(
+            f"`times`, `flag`, `anomaly`, `changepoint` must have equal shapes; got {times.shape}, {flag.shape}, "
+            f"{anomaly.shape}, {changepoint.shape}."
+        )
     scored = times >= scored_from
     counts = confusion(flag[scored], anomaly[scored])
     predicted = changepoint_times(times[scored], flag[scored])

@@ -119,7 +119,9 @@ def track_deviation(
     estimate = np.asarray(estimate, float)
     std = np.asarray(std, float)
     if not (times.shape == estimate.shape == std.shape and times.ndim == 1):
-        raise ShapeError(f"`times`, `estimate` and `std` must be 1-D of equal length; got {times.shape}, {estimate.shape}, {std.shape}.")
+        raise ShapeError(
+            f"`times`, `estimate` and `std` must be 1-D of equal length; got {times.shape}, {estimate.shape}, {std.shape}."
+        )
     if not 0 < confidence < 1:
         raise ParameterError(f"`confidence` must be in (0, 1); got {confidence!r}.")
     if not (math.isfinite(min_duration) and min_duration >= 0):
@@ -135,7 +137,8 @@ def track_deviation(
     in_window = (times >= start) & (times < stop) & np.isfinite(value)
     if in_window.sum() < 2:
         raise ParameterError(
-            f"baseline window [{start}, {stop}) s of {parameter!r} holds {int(in_window.sum())} finite estimates; at least 2 are needed."
+            f"baseline window [{start}, {stop}) s of {parameter!r} holds {int(in_window.sum())} finite estimates; at "
+            "least 2 are needed."
         )
     center = float(np.mean(value[in_window]))
     wander = float(np.std(value[in_window], ddof=1))

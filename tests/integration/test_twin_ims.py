@@ -28,7 +28,7 @@ def run():
 
 
 def test_onset_is_after_the_healthy_period_and_before_failure(run):
-    twin, data, result = run
+    _twin, data, result = run
     baseline = result.calibration.values[0]
     onset = result.dataset.attrs["filter_start_s"]
     indicator = data.array(["bearing.vibration_level"])[:, 0]
@@ -42,7 +42,7 @@ def test_onset_is_after_the_healthy_period_and_before_failure(run):
 
 
 def test_sensor_dropout_rows_drop_out_as_implausible(run):
-    twin, data, result = run
+    _twin, data, result = run
     # the README of the data: the last rows (~0.001 g) are sensor/stop artefacts, below the configured plausible
     # range of the sensor (0.01 g); they must become missing readings, counted and flagged, not believed
     indicator = data.array(["bearing.vibration_level"])[:, 0]
@@ -55,7 +55,7 @@ def test_sensor_dropout_rows_drop_out_as_implausible(run):
 
 
 def test_failed_bearing_is_reported_failed_and_the_contract_validates(run, tmp_path):
-    twin, data, result = run
+    _twin, data, result = run
     baseline = result.calibration.values[0]
     indicator = data.array(["bearing.vibration_level"])[:, 0]
     valid = indicator > 0.5 * baseline

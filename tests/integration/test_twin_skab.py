@@ -75,7 +75,9 @@ def test_rows_in_any_order_give_the_same_result(twin, result, tmp_path):
     with pytest.warns(DataQualityWarning, match="sort"):
         data = twin.read(path)
     again = twin.run(data)
-    np.testing.assert_array_equal(again.dataset["pipe.pipe_resistance"].to_numpy(), result.dataset["pipe.pipe_resistance"].to_numpy())
+    np.testing.assert_array_equal(
+        again.dataset["pipe.pipe_resistance"].to_numpy(), result.dataset["pipe.pipe_resistance"].to_numpy()
+    )
 
 
 def test_duplicated_timestamps_are_averaged_with_a_warning(twin, tmp_path):
@@ -119,7 +121,11 @@ def test_unit_with_wrong_dimension_is_rejected(tmp_path):
 
 
 def test_config_errors_are_listed_together_with_suggestions(tmp_path):
-    text = CONFIG.read_text().replace('type = "PipeLoop"', 'type = "PipeLop"').replace("reference_resistance = {", "reference_resistence = {")
+    text = (
+        CONFIG.read_text()
+        .replace('type = "PipeLoop"', 'type = "PipeLop"')
+        .replace("reference_resistance = {", "reference_resistence = {")
+    )
     path = tmp_path / "bad.toml"
     path.write_text(text)
     with pytest.raises(ConfigError) as caught:

@@ -39,15 +39,24 @@ class Pendulum(Component):
 
     STATES = (State("angle", "rad", "pendulum angle", 0.5), State("speed", "rad/s", "angular speed"))
     OUTPUTS = (Output("angle", "rad", "measured angle"), Output("speed", "rad/s", "measured speed"))
-    PARAMETERS = (Parameter("stiffness", "1/s^2", "g / l", 9.81, (0.0, math.inf)), Parameter("damping", "1/s", "damping", 0.3, (0.0, math.inf)))
-    FEEDTHROUGH: dict = {}  # noqa: RUF012 - declaration
+    PARAMETERS = (
+        Parameter("stiffness", "1/s^2", "g / l", 9.81, (0.0, math.inf)),
+        Parameter("damping", "1/s", "damping", 0.3, (0.0, math.inf)),
+    )
+    FEEDTHROUGH: dict = {}
     rhs = staticmethod(_pendulum_rhs)
     output = staticmethod(_pendulum_output)
 
 
 MODEL = Pendulum().model()
-OPTIONS = dict(measured={"angle": 0.02, "speed": 0.1}, initial_std={"angle": 0.1, "speed": 0.3}, process_noise={"angle": 0.01, "speed": 0.1},
-               estimate=[EstimatedParameter("damping", 0.1, 0.01)], max_step=0.02, condition_warning=None)
+OPTIONS = dict(
+    measured={"angle": 0.02, "speed": 0.1},
+    initial_std={"angle": 0.1, "speed": 0.3},
+    process_noise={"angle": 0.01, "speed": 0.1},
+    estimate=[EstimatedParameter("damping", 0.1, 0.01)],
+    max_step=0.02,
+    condition_warning=None,
+)
 
 samples = st.lists(
     st.tuples(

@@ -133,8 +133,12 @@ def test_system_kernels_and_integrators_compiled_equal_python(tmp_path, rng):
     assert completed.returncode == 0, completed.stderr
     python = json.loads(completed.stdout)
     p = model.parameter_values
-    assert_allclose(np.array([model.rhs(*row, p) for row in zip(t, x, u, strict=True)]), python["rhs"], rtol=ULP_TOLERANCE, atol=0.0)
-    assert_allclose(np.array([model.output(*row, p) for row in zip(t, x, u, strict=True)]), python["output"], rtol=ULP_TOLERANCE, atol=0.0)
+    assert_allclose(
+        np.array([model.rhs(*row, p) for row in zip(t, x, u, strict=True)]), python["rhs"], rtol=ULP_TOLERANCE, atol=0.0
+    )
+    assert_allclose(
+        np.array([model.output(*row, p) for row in zip(t, x, u, strict=True)]), python["output"], rtol=ULP_TOLERANCE, atol=0.0
+    )
     x0, u0 = np.ascontiguousarray(x[0]), np.ascontiguousarray(u[0])
     assert_allclose(integrate(model.rhs, 0.0, x0, u0, p, 0.5, 0.01, 0), python["rk4"], rtol=STEPPED_TOLERANCE, atol=0.0)
     # ROS2 solves linear systems: numba calls the same LAPACK gesv as numpy

@@ -47,10 +47,14 @@ def _position(t, x, u, p):
 class Chain(Component):
     """Position, velocity and a decaying acceleration (a linear model)."""
 
-    STATES = (State("position", "m", "position"), State("velocity", "m/s", "velocity"), State("acceleration", "m/s^2", "acceleration"))
+    STATES = (
+        State("position", "m", "position"),
+        State("velocity", "m/s", "velocity"),
+        State("acceleration", "m/s^2", "acceleration"),
+    )
     OUTPUTS = (Output("position", "m", "position"),)
     PARAMETERS = (Parameter("decay", "1/s", "acceleration decay rate", 0.5, (0.0, math.inf)),)
-    FEEDTHROUGH: dict = {}  # noqa: RUF012 - declaration
+    FEEDTHROUGH: dict = {}
     rhs = staticmethod(_chain_rhs)
     output = staticmethod(_position)
 
@@ -75,8 +79,11 @@ class Pendulum(Component):
 
     STATES = (State("angle", "rad", "pendulum angle", 0.8), State("speed", "rad/s", "angular speed"))
     OUTPUTS = (Output("sine", "1", "sine of the angle"),)
-    PARAMETERS = (Parameter("stiffness", "1/s^2", "g / l", 9.81, (0.0, math.inf)), Parameter("damping", "1/s", "damping", 0.3, (0.0, math.inf)))
-    FEEDTHROUGH: dict = {}  # noqa: RUF012 - declaration
+    PARAMETERS = (
+        Parameter("stiffness", "1/s^2", "g / l", 9.81, (0.0, math.inf)),
+        Parameter("damping", "1/s", "damping", 0.3, (0.0, math.inf)),
+    )
+    FEEDTHROUGH: dict = {}
     rhs = staticmethod(_pendulum_rhs)
     output = staticmethod(_pendulum_output)
 
@@ -120,9 +127,16 @@ def check(average, dimension):
 def test_linear_chain_with_unknown_decay_is_consistent(kind, rng):
     # the decay rate is estimated (log space), which makes the augmented model mildly nonlinear
     model = Chain().model()
-    flt = create_filter(kind, model, measured={"position": 0.05}, initial_std={"position": 0.1, "velocity": 0.1, "acceleration": 0.2},
-                        process_noise={"velocity": 0.02, "acceleration": 0.1}, estimate=[EstimatedParameter("decay", 0.05)],
-                        max_step=0.05, condition_warning=None)
+    flt = create_filter(
+        kind,
+        model,
+        measured={"position": 0.05},
+        initial_std={"position": 0.1, "velocity": 0.1, "acceleration": 0.2},
+        process_noise={"velocity": 0.02, "acceleration": 0.1},
+        estimate=[EstimatedParameter("decay", 0.05)],
+        max_step=0.05,
+        condition_warning=None,
+    )
     average_nees, average_nis = monte_carlo(flt, 0.1, rng)
     check(average_nees, 4)
     check(average_nis, 1)
@@ -131,9 +145,16 @@ def test_linear_chain_with_unknown_decay_is_consistent(kind, rng):
 @pytest.mark.parametrize("kind", ["sr-ukf", "ukf", "ekf"])
 def test_nonlinear_pendulum_with_unknown_damping_is_consistent(kind, rng):
     model = Pendulum().model()
-    flt = create_filter(kind, model, measured={"sine": 0.02}, initial_std={"angle": 0.05, "speed": 0.1},
-                        process_noise={"speed": 0.05}, estimate=[EstimatedParameter("damping", 0.03)], max_step=0.01,
-                        condition_warning=None)
+    flt = create_filter(
+        kind,
+        model,
+        measured={"sine": 0.02},
+        initial_std={"angle": 0.05, "speed": 0.1},
+        process_noise={"speed": 0.05},
+        estimate=[EstimatedParameter("damping", 0.03)],
+        max_step=0.01,
+        condition_warning=None,
+    )
     average_nees, average_nis = monte_carlo(flt, 0.05, rng)
     check(average_nees, 3)
     check(average_nis, 1)

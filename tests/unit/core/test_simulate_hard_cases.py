@@ -11,7 +11,7 @@ from scipy.integrate import solve_ivp
 from physics_twin.core._jit import jit
 from physics_twin.core.component import Component
 from physics_twin.core.declarations import Input, Output, Parameter, State
-from physics_twin.core.simulate import Event, simulate
+from physics_twin.core.simulate import Event
 
 
 @jit
@@ -30,7 +30,10 @@ def _fall_out(t, x, u, p):
 class FallingBody(Component):
     STATES = (State("height", "m", "height above ground", 1000.0), State("velocity", "m/s", "vertical velocity", 0.0))
     OUTPUTS = (Output("height", "m", "height"), Output("velocity", "m/s", "velocity"))
-    PARAMETERS = (Parameter("gravity", "m/s^2", "g", 10.0, (0.0, math.inf), "test"), Parameter("drag", "1/m", "k", 0.01, (0.0, math.inf), "test"))
+    PARAMETERS = (
+        Parameter("gravity", "m/s^2", "g", 10.0, (0.0, math.inf), "test"),
+        Parameter("drag", "1/m", "k", 0.01, (0.0, math.inf), "test"),
+    )
     FEEDTHROUGH = {}
     rhs = staticmethod(_fall_rhs)
     output = staticmethod(_fall_out)
@@ -128,7 +131,11 @@ def _spring_out(t, x, u, p):
 
 class Spring(Component):
     INPUTS = (Input("excitation", "1", "sine excitation"),)
-    OUTPUTS = (Output("excitation", "1", "input"), Output("force", "N", "one-sided spring force"), Output("magnitude", "1", "|input|"))
+    OUTPUTS = (
+        Output("excitation", "1", "input"),
+        Output("force", "N", "one-sided spring force"),
+        Output("magnitude", "1", "|input|"),
+    )
     PARAMETERS = (Parameter("stiffness", "N", "force per unit excitation", 100.0, (0.0, math.inf), "test"),)
     rhs = staticmethod(_spring_rhs)
     output = staticmethod(_spring_out)

@@ -71,8 +71,16 @@ KINEMATIC_JACOBIANS = {"rhs_jacobian": _kinematics_jacobian, "output_jacobian": 
 class Kinematics(Component):
     """Position, velocity, acceleration (constant-acceleration model); the outputs are the states."""
 
-    STATES = (State("position", "m", "position"), State("velocity", "m/s", "velocity"), State("acceleration", "m/s^2", "acceleration"))
-    OUTPUTS = (Output("position", "m", "position"), Output("velocity", "m/s", "velocity"), Output("acceleration", "m/s^2", "acceleration"))
+    STATES = (
+        State("position", "m", "position"),
+        State("velocity", "m/s", "velocity"),
+        State("acceleration", "m/s^2", "acceleration"),
+    )
+    OUTPUTS = (
+        Output("position", "m", "position"),
+        Output("velocity", "m/s", "velocity"),
+        Output("acceleration", "m/s^2", "acceleration"),
+    )
     FEEDTHROUGH = {}
     rhs = staticmethod(_kinematics_rhs)
     output = staticmethod(_identity_output)
@@ -95,7 +103,11 @@ def _biased_velocity(t, x, u, p):
 class BiasedVelocity(Component):
     """Unobserved position, velocity, and a sensor bias; the reading is velocity + bias."""
 
-    STATES = (State("position", "m", "position"), State("velocity", "m/s", "velocity"), State("bias", "m/s", "velocity sensor bias"))
+    STATES = (
+        State("position", "m", "position"),
+        State("velocity", "m/s", "velocity"),
+        State("bias", "m/s", "velocity sensor bias"),
+    )
     OUTPUTS = (Output("reading", "m/s", "velocity reading with bias"),)
     FEEDTHROUGH = {}
     rhs = staticmethod(_drift_rhs)
@@ -159,7 +171,7 @@ class Shaft(Component):
 @jit
 def _noisy_rhs(t, x, u, p):
     dx = np.empty(1)
-    dx[0] = -x[0] + 0.1 * np.random.normal()  # noqa: NPY002 - the mistake the filters must catch
+    dx[0] = -x[0] + 0.1 * np.random.normal()  # noqa: NPY002 - the unseeded call is the mistake the filters must catch
     return dx
 
 

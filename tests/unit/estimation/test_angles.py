@@ -25,7 +25,9 @@ def test_measurement_across_the_wrap_point(kind):
     # 1 × 1 / (1 + 1) = 0.5 deg². The encoder wraps its reading (atan2), so the unscented filters must also average
     # the predicted readings circularly: the sigma points 179° ± √3° straddle ±180°.
     model = Shaft().model()
-    flt = create_filter(kind, model, measured={"angle": 1.0 * DEG}, initial_state={"angle": 179 * DEG}, initial_std={"angle": 1.0 * DEG})
+    flt = create_filter(
+        kind, model, measured={"angle": 1.0 * DEG}, initial_state={"angle": 179 * DEG}, initial_std={"angle": 1.0 * DEG}
+    )
     result, _ = flt.run([0.0], None, [[-179 * DEG]])
     assert result["angle_innovation"].values[0] == pytest.approx(2 * DEG, abs=1e-12)
     assert result["angle_predicted"].values[0] == pytest.approx(179 * DEG, abs=1e-9)
@@ -42,8 +44,13 @@ def test_prediction_across_the_wrap_point_is_circular(kind):
     # near 0°). The predicted variance is still 1 deg² (the speed is known, no process noise), equal to R, so the
     # measurement -179.5° moves the estimate half-way: -179.25°.
     model = Shaft().model()
-    flt = create_filter(kind, model, measured={"angle": 1.0 * DEG}, initial_state={"angle": 179 * DEG, "speed": 2 * DEG},
-                        initial_std={"angle": 1.0 * DEG, "speed": 1e-6})
+    flt = create_filter(
+        kind,
+        model,
+        measured={"angle": 1.0 * DEG},
+        initial_state={"angle": 179 * DEG, "speed": 2 * DEG},
+        initial_std={"angle": 1.0 * DEG, "speed": 1e-6},
+    )
     result, _ = flt.run([0.0, 1.0], None, [[np.nan], [-179.5 * DEG]])
     assert result["angle_predicted"].values[1] == pytest.approx(-179 * DEG, abs=1e-9)
     assert result["angle"].values[1] == pytest.approx(-179.25 * DEG, abs=1e-9)
@@ -52,8 +59,14 @@ def test_prediction_across_the_wrap_point_is_circular(kind):
 def test_many_turns_stay_wrapped(rng):
     # A shaft turning at 1 rev/s sampled at 10 Hz for 5 s: the estimate stays in (-π, π] and tracks the truth.
     model = Shaft().model()
-    flt = create_filter("sr-ukf", model, measured={"angle": 0.01}, initial_state={"angle": 0.0, "speed": 2 * math.pi},
-                        initial_std={"angle": 0.05, "speed": 0.1}, process_noise={"speed": 0.01})
+    flt = create_filter(
+        "sr-ukf",
+        model,
+        measured={"angle": 0.01},
+        initial_state={"angle": 0.0, "speed": 2 * math.pi},
+        initial_std={"angle": 0.05, "speed": 0.1},
+        process_noise={"speed": 0.01},
+    )
     times = np.arange(51) * 0.1
     truth = np.arctan2(np.sin(2 * math.pi * times), np.cos(2 * math.pi * times))
     measured = np.arctan2(np.sin(truth + 0.01 * rng.normal(size=51)), np.cos(truth + 0.01 * rng.normal(size=51)))

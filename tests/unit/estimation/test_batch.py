@@ -40,8 +40,15 @@ def test_confidence_intervals_cover_the_truth_at_their_level(rng):
     runs = 200
     covered = {name: 0 for name in TRUTH}
     for _ in range(runs):
-        fit = fit_parameters(model, [experiment(rng)], measured={"y": NOISE}, estimate=list(TRUTH),
-                             initial={"time_constant": 0.3, "gain": 1.5}, integrator="RK4", max_step=0.01)
+        fit = fit_parameters(
+            model,
+            [experiment(rng)],
+            measured={"y": NOISE},
+            estimate=list(TRUTH),
+            initial={"time_constant": 0.3, "gain": 1.5},
+            integrator="RK4",
+            max_step=0.01,
+        )
         for i, name in enumerate(fit.names):
             covered[name] += int(fit.lower[i] <= TRUTH[name] <= fit.upper[i])
     low, high = stats.binom.ppf([0.00135, 0.99865], runs, 0.95)
@@ -56,8 +63,15 @@ def test_several_experiments_with_missing_values(rng):
     first, second = experiment(rng), experiment(rng, n=60)
     first.measurements[[3, 7, 20]] = np.nan
     second.measurements[10:15] = np.nan
-    fit = fit_parameters(model, [first, second], measured={"y": NOISE}, estimate=["time_constant", "gain"],
-                         initial={"time_constant": 0.3, "gain": 1.5}, integrator="RK4", max_step=0.01)
+    fit = fit_parameters(
+        model,
+        [first, second],
+        measured={"y": NOISE},
+        estimate=["time_constant", "gain"],
+        initial={"time_constant": 0.3, "gain": 1.5},
+        integrator="RK4",
+        max_step=0.01,
+    )
     for i, name in enumerate(fit.names):
         assert fit.lower[i] < TRUTH[name] < fit.upper[i]
     assert fit.identifiability_warnings() == []
@@ -71,7 +85,9 @@ def test_unidentifiable_pair_is_reported():
     model = FirstOrderLag().model()
     times = np.arange(20) * 0.1
     flat = Experiment(times, np.zeros((20, 1)), np.zeros((20, 1)), {"y": 0.0})
-    fit = fit_parameters(model, [flat], measured={"y": NOISE}, estimate=["time_constant", "gain"], integrator="RK4", max_step=0.01)
+    fit = fit_parameters(
+        model, [flat], measured={"y": NOISE}, estimate=["time_constant", "gain"], integrator="RK4", max_step=0.01
+    )
     warnings = fit.identifiability_warnings()
     assert any("near-singular (condition inf)" in w for w in warnings)
     assert "gain is not identifiable from these data: the fit is insensitive to it (unbounded interval)." in warnings
@@ -81,10 +97,14 @@ def test_unidentifiable_pair_is_reported():
 
 def test_batch_fit_input_errors(rng):
     model = FirstOrderLag().model()
-    with pytest.raises(ParameterError, match=r"(?s)cannot set up the batch fit:.*unknown measured output 'x'.*unknown parameter 'gian'"):
+    with pytest.raises(
+        ParameterError, match=r"(?s)cannot set up the batch fit:.*unknown measured output 'x'.*unknown parameter 'gian'"
+    ):
         fit_parameters(model, [experiment(rng)], measured={"x": 0.1}, estimate=["gian"])
     bad = Experiment(np.arange(5.0), np.zeros((5, 1)), np.zeros((4, 1)))
-    with pytest.raises(ShapeError, match=r"experiment 0: `inputs` must be \(5, 1\) and `measurements` \(5, 1\); got \(5, 1\) and \(4, 1\)"):
+    with pytest.raises(
+        ShapeError, match=r"experiment 0: `inputs` must be \(5, 1\) and `measurements` \(5, 1\); got \(5, 1\) and \(4, 1\)"
+    ):
         fit_parameters(model, [bad], measured={"y": 0.1}, estimate=["gain"])
 
 
@@ -98,7 +118,13 @@ def test_relative_noise_weights_the_residuals(rng):
     clean = lag_response(times, inputs, **TRUTH)
     noisy = clean * (1 + 0.1 * rng.normal(size=200)) + 0.001 * rng.normal(size=200)
     data = Experiment(times, inputs[:, None], noisy[:, None], {"y": 0.0})
-    options = dict(measured={"y": 0.001}, estimate=["time_constant", "gain"], initial={"time_constant": 0.3, "gain": 1.5}, integrator="RK4", max_step=0.01)
+    options = dict(
+        measured={"y": 0.001},
+        estimate=["time_constant", "gain"],
+        initial={"time_constant": 0.3, "gain": 1.5},
+        integrator="RK4",
+        max_step=0.01,
+    )
     weighted = fit_parameters(model, [data], relative_noise={"y": 0.1}, **options)
     assert weighted.reduced_chi_square == pytest.approx(1.0, abs=0.3)
     for i, name in enumerate(weighted.names):

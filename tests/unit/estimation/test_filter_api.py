@@ -24,8 +24,11 @@ from .conftest import Damage, FirstOrderLag, Kinematics, NoisyInside, RandomWalk
 
 def test_a_model_with_noise_inside_is_rejected():
     # Hard case 6: rhs draws a random number, so two calls with the same (t, x, u, p) differ.
-    with pytest.raises(ModelStructureError, match=r"`rhs` kernel returned different results for the same \(t, x, u, p\).*"
-                                                  r"declare it as process noise \(Q, `process_noise`"):
+    with pytest.raises(
+        ModelStructureError,
+        match=r"`rhs` kernel returned different results for the same \(t, x, u, p\).*"
+        r"declare it as process noise \(Q, `process_noise`",
+    ):
         create_filter("sr-ukf", NoisyInside().model(), measured={"x": 0.1})
 
 
@@ -35,8 +38,14 @@ def test_nonnegative_damage_comes_from_the_transform(kind, rng):
     # estimate and quantiles stay > 0 although the readings (D ≈ 0.02 with noise 0.05) are often negative and the
     # model has no abs(): rhs is D' = r D.
     model = Damage().model()
-    flt = create_filter(kind, model, measured={"damage": 0.05}, initial_std={"damage": 0.01}, process_noise={"damage": 0.002},
-                        estimate=[EstimatedParameter("growth_rate", 0.005, 0.0)])
+    flt = create_filter(
+        kind,
+        model,
+        measured={"damage": 0.05},
+        initial_std={"damage": 0.01},
+        process_noise={"damage": 0.002},
+        estimate=[EstimatedParameter("growth_rate", 0.005, 0.0)],
+    )
     times = np.arange(200.0)
     readings = 0.02 * np.exp(0.01 * times) + 0.05 * rng.normal(size=200)
     assert np.sum(readings < 0) > 20
@@ -55,9 +64,13 @@ def test_excitation_freezes_unexcited_parameters(motor_data):
     inputs[:500, 0] = 0.0
     measurements = measurements.copy()
     measurements[:500] = np.random.default_rng(3).normal(size=(500, 2)) * [0.05, 0.5]
-    options = dict(measured={"current": 0.05, "shaft_speed": 0.5}, initial_std={"current": 0.1, "shaft_speed": 1.0},
-                   process_noise={"current": 0.1, "shaft_speed": 1.0}, max_step=1e-3,
-                   estimate=[EstimatedParameter("viscous_friction", 1e-4, 1e-6)])
+    options = dict(
+        measured={"current": 0.05, "shaft_speed": 0.5},
+        initial_std={"current": 0.1, "shaft_speed": 1.0},
+        process_noise={"current": 0.1, "shaft_speed": 1.0},
+        max_step=1e-3,
+        estimate=[EstimatedParameter("viscous_friction", 1e-4, 1e-6)],
+    )
     flt = create_filter("sr-ukf", model, excitation_threshold=0.05, excitation_window=0.05, **options)
     result, _ = flt.run(times[:1000], inputs[:1000], measurements[:1000])
     frozen = result["viscous_friction_frozen"].values.astype(bool)
@@ -73,9 +86,15 @@ def test_excitation_freezes_unexcited_parameters(motor_data):
 
 def test_freeze_mask_holds_every_parameter(motor_data):
     model, times, inputs, measurements, _ = motor_data
-    flt = create_filter("ukf", model, measured={"current": 0.05, "shaft_speed": 0.5}, initial_std={"current": 0.1, "shaft_speed": 1.0},
-                        process_noise={"current": 0.1, "shaft_speed": 1.0}, max_step=1e-3,
-                        estimate=[EstimatedParameter("resistance", 0.3), EstimatedParameter("viscous_friction", 1e-4)])
+    flt = create_filter(
+        "ukf",
+        model,
+        measured={"current": 0.05, "shaft_speed": 0.5},
+        initial_std={"current": 0.1, "shaft_speed": 1.0},
+        process_noise={"current": 0.1, "shaft_speed": 1.0},
+        max_step=1e-3,
+        estimate=[EstimatedParameter("resistance", 0.3), EstimatedParameter("viscous_friction", 1e-4)],
+    )
     freeze = np.zeros(300, bool)
     freeze[100:200] = True
     result, _ = flt.run(times[:300], inputs[:300], measurements[:300], freeze_parameters=freeze)
@@ -88,9 +107,14 @@ def test_freeze_mask_holds_every_parameter(motor_data):
 
 def test_batches_continue_through_the_filter_state(motor_data):
     model, times, inputs, measurements, _ = motor_data
-    flt = UnscentedKalmanFilter(model, measured={"current": 0.05, "shaft_speed": 0.5}, initial_std={"current": 0.1, "shaft_speed": 1.0},
-                                process_noise={"current": 0.1, "shaft_speed": 1.0}, max_step=1e-3,
-                                estimate=[EstimatedParameter("resistance", 0.3, 0.01)])
+    flt = UnscentedKalmanFilter(
+        model,
+        measured={"current": 0.05, "shaft_speed": 0.5},
+        initial_std={"current": 0.1, "shaft_speed": 1.0},
+        process_noise={"current": 0.1, "shaft_speed": 1.0},
+        max_step=1e-3,
+        estimate=[EstimatedParameter("resistance", 0.3, 0.01)],
+    )
     whole, _ = flt.run(times[:300], inputs[:300], measurements[:300])
     _, state = flt.run(times[:120], inputs[:120], measurements[:120])
     state = FilterState.from_dict(state.to_dict())
@@ -103,7 +127,9 @@ def test_gating_counts_outliers_and_gives_way_to_a_persistent_jump():
     # a jump that persists is rejected gate_patience = 3 times, then a reading is accepted (and so on, three rejected,
     # one accepted, while the estimate catches up).
     model = RandomWalk().model()
-    flt = create_filter("sr-ukf", model, measured={"first": 0.1}, initial_std={"x": 0.1}, process_noise={"x": 0.01}, gate_probability=0.999)
+    flt = create_filter(
+        "sr-ukf", model, measured={"first": 0.1}, initial_std={"x": 0.1}, process_noise={"x": 0.01}, gate_probability=0.999
+    )
     readings = np.zeros(300)
     readings[10] = 5.0
     readings[20:] = 5.0
@@ -116,32 +142,54 @@ def test_gating_counts_outliers_and_gives_way_to_a_persistent_jump():
 
 def test_result_layout_units_and_consistency(motor_data):
     model, times, inputs, measurements, _ = motor_data
-    flt = create_filter("sr-ukf", model, measured={"current": 0.05, "shaft_speed": 0.5}, initial_std={"current": 0.1, "shaft_speed": 1.0},
-                        process_noise={"current": 0.1, "shaft_speed": 1.0}, max_step=1e-3,
-                        estimate=[EstimatedParameter("resistance", 0.3, 0.01)])
+    flt = create_filter(
+        "sr-ukf",
+        model,
+        measured={"current": 0.05, "shaft_speed": 0.5},
+        initial_std={"current": 0.1, "shaft_speed": 1.0},
+        process_noise={"current": 0.1, "shaft_speed": 1.0},
+        max_step=1e-3,
+        estimate=[EstimatedParameter("resistance", 0.3, 0.01)],
+    )
     result, _ = flt.run(times[:500], inputs[:500], measurements[:500])
     assert result["current"].attrs["units"] == "A"
     assert result["resistance_p05"].attrs["units"] == "ohm"
     assert np.all(result["resistance_p05"].values < result["resistance"].values)
     assert result["shaft_speed_innovation"].attrs["units"] == "rad/s"
     assert result["covariance"].dims == ("time", "augmented", "augmented_")
-    assert set(result.attrs) >= {"nis_mean", "nis_band_lower", "nis_band_upper", "samples_gated", "gaps_flagged", "covariance_condition_max"}
+    assert set(result.attrs) >= {
+        "nis_mean",
+        "nis_band_lower",
+        "nis_band_upper",
+        "samples_gated",
+        "gaps_flagged",
+        "covariance_condition_max",
+    }
     assert result.attrs["nis_band_lower"] < result.attrs["nis_expected"] == 2.0 < result.attrs["nis_band_upper"]
     assert np.all(result["covariance_condition"].values >= 1.0)
 
 
 def test_set_up_problems_are_listed_together():
     model = SmallMotor().model()
-    expected = (r"(?s)cannot set up the filter on model 'SmallMotor':"
-                r".*unknown measured output in `measured` 'curent'.*Did you mean 'current'"
-                r".*measurement noise of `shaft_speed` must be a finite number > 0 \[rad/s\]; got -1"
-                r".*unknown parameter 'resistence'.*Did you mean 'resistance'"
-                r".*`max_step` must be a finite number > 0 \[s\]; got 0"
-                r".*`gate_patience` must be an integer >= 1; got 0"
-                r".*`integrator` must be one of \['RK4', 'ROS2'\]; got 'Euler'")
+    expected = (
+        r"(?s)cannot set up the filter on model 'SmallMotor':"
+        r".*unknown measured output in `measured` 'curent'.*Did you mean 'current'"
+        r".*measurement noise of `shaft_speed` must be a finite number > 0 \[rad/s\]; got -1"
+        r".*unknown parameter 'resistence'.*Did you mean 'resistance'"
+        r".*`max_step` must be a finite number > 0 \[s\]; got 0"
+        r".*`gate_patience` must be an integer >= 1; got 0"
+        r".*`integrator` must be one of \['RK4', 'ROS2'\]; got 'Euler'"
+    )
     with pytest.raises(ParameterError, match=expected):
-        create_filter("sr-ukf", model, measured={"curent": 0.1, "shaft_speed": -1.0}, estimate=[EstimatedParameter("resistence", 0.1)],
-                      max_step=0, gate_patience=0, integrator="Euler")
+        create_filter(
+            "sr-ukf",
+            model,
+            measured={"curent": 0.1, "shaft_speed": -1.0},
+            estimate=[EstimatedParameter("resistence", 0.1)],
+            max_step=0,
+            gate_patience=0,
+            integrator="Euler",
+        )
 
 
 def test_other_set_up_errors():
@@ -156,7 +204,9 @@ def test_other_set_up_errors():
         create_filter("ukf", model, measurement={"position": 1.0})
     with pytest.raises(ParameterError, match=r"`alpha` must be > 0 with alpha² \(n \+ kappa\) > 0 \(n = 3\); got alpha 0.0"):
         UnscentedKalmanFilter(model, measured={"position": 1.0}, alpha=0.0)
-    with pytest.raises(ParameterError, match=r"`rhs_jacobian` must return the flattened row-major matrix of shape \(9,\); got \(3,\)"):
+    with pytest.raises(
+        ParameterError, match=r"`rhs_jacobian` must return the flattened row-major matrix of shape \(9,\); got \(3,\)"
+    ):
         ExtendedKalmanFilter(model, measured={"position": 1.0}, rhs_jacobian=model.rhs)
     with pytest.raises(ParameterError, match=r"`excitation_threshold` must be a finite number > 0 or None; got -1"):
         create_filter("ukf", model, measured={"position": 1.0}, excitation_threshold=-1)
@@ -186,7 +236,9 @@ def test_divergence_stops_with_the_sample():
     model = FirstOrderLag(time_constant=1e-3).model()
     flt = create_filter("sr-ukf", model, measured={"y": 0.1}, max_step=1.0, initial_std={"y": 1.0})
     readings = np.full((40, 1), np.nan)
-    with pytest.raises(EstimationError, match=r"filter stopped at sample \d+ \(t = \d+ s\): a sigma point or its prediction became non-finite"):
+    with pytest.raises(
+        EstimationError, match=r"filter stopped at sample \d+ \(t = \d+ s\): a sigma point or its prediction became non-finite"
+    ):
         flt.run(np.arange(40.0), np.ones((40, 1)), readings)
 
 
@@ -227,9 +279,13 @@ def test_dual_and_joint_estimation_both_learn_the_resistance(motor_data):
     # the truth inside their 5-95 % band. The
     # dual filter keeps no state-parameter cross-covariance: its recorded covariance is block diagonal.
     model, times, inputs, measurements, _ = motor_data
-    options = dict(measured={"current": 0.05, "shaft_speed": 0.5}, initial_std={"current": 0.1, "shaft_speed": 1.0},
-                   process_noise={"current": 0.1, "shaft_speed": 1.0}, max_step=1e-3,
-                   estimate=[EstimatedParameter("resistance", 0.3, 0.001)])
+    options = dict(
+        measured={"current": 0.05, "shaft_speed": 0.5},
+        initial_std={"current": 0.1, "shaft_speed": 1.0},
+        process_noise={"current": 0.1, "shaft_speed": 1.0},
+        max_step=1e-3,
+        estimate=[EstimatedParameter("resistance", 0.3, 0.001)],
+    )
     for kind in ("dual-ukf", "sr-ukf"):
         result, _ = create_filter(kind, model, **options).run(times, inputs, measurements)
         assert result["resistance"].values[-1] == pytest.approx(1.2, rel=0.02), kind

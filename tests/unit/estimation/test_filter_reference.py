@@ -120,7 +120,9 @@ def test_generic_path_refuses_what_it_cannot_do(motor_data):
     with pytest.raises(EstimationError, match=r"the EKF needs compiled model kernels"):
         create_filter("ekf", python_model, **OPTIONS).run(times[:5], inputs[:5], measurements[:5])
     with pytest.raises(EstimationError, match=r"freezing parameter updates .* needs compiled model kernels"):
-        create_filter("ukf", python_model, **OPTIONS).run(times[:5], inputs[:5], measurements[:5], freeze_parameters=np.ones(5, bool))
+        create_filter("ukf", python_model, **OPTIONS).run(
+            times[:5], inputs[:5], measurements[:5], freeze_parameters=np.ones(5, bool)
+        )
 
 
 def complex_step_map(flt, dt, u):
@@ -128,7 +130,9 @@ def complex_step_map(flt, dt, u):
     base = flt.parameter_values
 
     def f(x, resistance, friction):
-        return np.array([(u[0] - resistance * x[0] - base[1] * x[1]) / base[2], (base[1] * x[0] - friction * x[1] - u[1]) / base[4]])
+        return np.array(
+            [(u[0] - resistance * x[0] - base[1] * x[1]) / base[2], (base[1] * x[0] - friction * x[1] - u[1]) / base[4]]
+        )
 
     def fx(z):
         resistance, friction = np.exp(z[2]), np.exp(z[3])

@@ -41,7 +41,9 @@ def test_random_walk_equals_the_exact_kalman_filter(kind, rng):
     # is at t = 0, so each sample first predicts over dt = 1 s with Q = (1 /√s)² × 1 s = 1).
     # The steady variance solves P = (P + 1)/(P + 2), i.e. P² + P - 1 = 0, P = (√5 - 1)/2.
     model = RandomWalk().model()
-    flt = create_filter(kind, model, measured={"first": 1.0}, initial_state={"x": 0.0}, initial_std={"x": 1.0}, process_noise={"x": 1.0})
+    flt = create_filter(
+        kind, model, measured={"first": 1.0}, initial_state={"x": 0.0}, initial_std={"x": 1.0}, process_noise={"x": 1.0}
+    )
     times = np.arange(1.0, 51.0)
     z = np.cumsum(rng.normal(size=50)) + rng.normal(size=50)
     result, _ = flt.run(times, None, z[:, None], state=flt.initial_state(0.0))
@@ -76,10 +78,12 @@ def test_partial_measurements_batch_equals_streaming(kind):
     state = None
     streamed = []
     for k in range(3):
-        piece, state = flt.run(times[k:k + 1], None, rows[k:k + 1], state=state)
+        piece, state = flt.run(times[k : k + 1], None, rows[k : k + 1], state=state)
         streamed.append(piece["covariance"].values[0, 0, 0])
         assert piece["x"].values[0] == pytest.approx(batch["x"].values[k], abs=1e-14)
-    np.testing.assert_allclose(batch["covariance"].values[:, 0, 0], [1 / 3, 1 / 4, 1 / 4], rtol=0, atol=1e-12)  # EKF: rounding of the central differences
+    np.testing.assert_allclose(
+        batch["covariance"].values[:, 0, 0], [1 / 3, 1 / 4, 1 / 4], rtol=0, atol=1e-12
+    )  # EKF: rounding of the central differences
     np.testing.assert_allclose(streamed, batch["covariance"].values[:, 0, 0], rtol=0, atol=1e-15)
 
 
@@ -88,7 +92,10 @@ def kinematic_streams(rng):
     encoder_times = np.round(np.arange(300) * 0.01, 10)
     accelerometer_times = np.round(np.arange(300) * 0.01 + np.where(np.arange(300) % 4 == 0, 0.0, 0.005), 10)
     check_times = np.arange(3.0)
-    truth = lambda t: np.column_stack([0.5 * 0.3 * t**2 + 0.2 * t, 0.3 * t + 0.2, np.full(t.size, 0.3)])  # noqa: E731
+
+    def truth(t):
+        return np.column_stack([0.5 * 0.3 * t**2 + 0.2 * t, 0.3 * t + 0.2, np.full(t.size, 0.3)])
+
     return {
         "encoder": (encoder_times, truth(encoder_times)[:, 0] + 1e-3 * rng.normal(size=300)),
         "accelerometer": (accelerometer_times, truth(accelerometer_times)[:, 2] + 0.05 * rng.normal(size=300)),
@@ -158,7 +165,9 @@ def test_multirate_sequential_updates_equal_one_stacked_update(kind, rng):
     np.testing.assert_allclose(one["covariance"].values, two["covariance"].values, rtol=1e-9, atol=1e-15)
     channels = np.array([0, 2, 0, 1])  # encoder.position, accelerometer.acceleration, check.position, check.velocity
     r = np.array([1e-3, 0.05, 1e-3, 1e-2]) ** 2
-    means, covariances = linear_kalman(times, measurements, -0.01, np.zeros(3), np.diag([0.01, 0.01, 1.0]), [0, 0, 0.25], channels, r)
+    means, covariances = linear_kalman(
+        times, measurements, -0.01, np.zeros(3), np.diag([0.01, 0.01, 1.0]), [0, 0, 0.25], channels, r
+    )
     np.testing.assert_allclose(one["mean_transformed"].values, means, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(one["covariance"].values, covariances, rtol=1e-8, atol=1e-15)
 
@@ -174,7 +183,9 @@ def test_multirate_innovations_are_stored_per_sensor(rng):
         for output in {"encoder": ["position"], "accelerometer": ["acceleration"], "check": ["position", "velocity"]}[sensor]:
             innovation = result[f"{sensor}.{output}_innovation"].values
             assert np.array_equal(np.isfinite(innovation), reported)
-        assert np.array_equal(result[f"{sensor}_nis_dof"].values, np.where(reported, len(streams[sensor][1].reshape(len(sensor_times), -1)[0]), 0))
+        assert np.array_equal(
+            result[f"{sensor}_nis_dof"].values, np.where(reported, len(streams[sensor][1].reshape(len(sensor_times), -1)[0]), 0)
+        )
     # coinciding samples share a row: 300 encoder + 225 accelerometer times off the encoder grid
     assert times.size == 300 + 225
     assert result["nis_dof"].values.max() == 4
@@ -184,8 +195,11 @@ def test_multirate_dimension_mismatch_is_a_clear_error(rng):
     flt = create_filter("sr-ukf", Kinematics().model(), sensors=SENSORS, **KINEMATIC_OPTIONS)
     streams = kinematic_streams(rng)
     streams["check"] = (streams["check"][0], streams["check"][1][:, :1])
-    with pytest.raises(ValueError, match=r"sensor 'check' measures 2 value\(s\) per sample \(position, velocity\): its values must "
-                                         r"have shape \(3, 2\); got values \(3, 1\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"sensor 'check' measures 2 value\(s\) per sample \(position, velocity\): its values must "
+        r"have shape \(3, 2\); got values \(3, 1\)",
+    ):
         flt.merge_streams(streams)
     with pytest.raises(ValueError, match=r"unknown sensor 'gyro' of this filter"):
         flt.merge_streams({"gyro": ([0.0], [1.0])})
@@ -229,10 +243,19 @@ def test_mixed_scales_keep_the_covariance_accurate(kind):
     # with non-negative diagonal and agree with the 40-digit decimal Kalman filter to 1e-6 (relative to
     # sqrt(P_ii P_jj) for each entry); the condition number (~1e17) triggers the rescaling warning.
     model = BiasedVelocity().model()
-    flt = create_filter(kind, model, measured={"reading": 0.1}, initial_std={"position": 1.0, "velocity": 1.0, "bias": math.sqrt(1e-9)},
-                        process_noise={"position": 100.0, "velocity": 0.1}, max_step=1.0)
+    flt = create_filter(
+        kind,
+        model,
+        measured={"reading": 0.1},
+        initial_std={"position": 1.0, "velocity": 1.0, "bias": math.sqrt(1e-9)},
+        process_noise={"position": 100.0, "velocity": 0.1},
+        max_step=1.0,
+    )
     times = np.arange(1.0, 1001.0)
-    reading = lambda k: 0.5 + 0.01 * math.sin(k)  # noqa: E731
+
+    def reading(k):
+        return 0.5 + 0.01 * math.sin(k)
+
     measurements = np.full((1000, 1), np.nan)
     measurements[99::100, 0] = [reading(k) for k in range(100, 1001, 100)]
     with pytest.warns(ConditioningWarning, match=r"badly conditioned: condition number .* consider rescaling the state"):
@@ -252,18 +275,24 @@ def test_a_long_gap_is_sub_stepped_and_flagged(kind):
     # RK4 is unstable for h/τ > 2.785, so a 60 s step would explode; the filter integrates the gap in sub-steps of at
     # most max_step. Closed form with the input held over the gap: y(t0 + 60) = u + (y(t0) - u) exp(-60 / 0.5).
     model = FirstOrderLag().model()
-    flt = create_filter(kind, model, measured={"y": 0.02}, initial_std={"y": 0.5}, process_noise={"y": 0.05}, max_step=0.05, gap_threshold=1.0)
+    flt = create_filter(
+        kind, model, measured={"y": 0.02}, initial_std={"y": 0.5}, process_noise={"y": 0.05}, max_step=0.05, gap_threshold=1.0
+    )
     before = np.round(np.arange(0.0, 10.0, 0.1), 10)
     after = np.round(70.0 + np.arange(0.0, 10.0, 0.1), 10)
     times = np.concatenate([before, after])
     inputs = np.where(times < 5.0, 1.0, 2.0)[:, None]
-    truth = np.where(times < 5.0, 1.0 - np.exp(-times / 0.5), 2.0 - (2.0 - (1.0 - math.exp(-10.0))) * np.exp(-(times - 5.0) / 0.5))
+    truth = np.where(
+        times < 5.0, 1.0 - np.exp(-times / 0.5), 2.0 - (2.0 - (1.0 - math.exp(-10.0))) * np.exp(-(times - 5.0) / 0.5)
+    )
     measurements = (truth + 0.02 * np.sin(np.arange(times.size)))[:, None]
     result, _ = flt.run(times, inputs, measurements)
     k = before.size  # the first sample after the gap
     y_before = result["y"].values[k - 1]
     held = inputs[k - 1, 0]
-    np.testing.assert_allclose(result["y_predicted"].values[k], held + (y_before - held) * math.exp(-60.0 / 0.5), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        result["y_predicted"].values[k], held + (y_before - held) * math.exp(-60.0 / 0.5), rtol=0, atol=1e-9
+    )
     assert np.array_equal(np.flatnonzero(result["gap"].values), [k])
     assert result.attrs["gaps_flagged"] == 1
     prior_variance = result["y_innovation_std"].values[k] ** 2 - 0.02**2

@@ -30,12 +30,14 @@ def tiny_model() -> Model:
 
 
 def test_conversions_are_the_textbook_factors():
-    channels = ChannelMap([
-        Channel("pipe.flow_rate", "Volume Flow RateRMS", "L/min", "m^3/s"),
-        Channel("motor.temperature", "Temperature", "degC", "K"),
-        Channel("bearing.acceleration", "Bearing 1", "g0", "m/s^2"),
-        Channel("pump.pressure", "Pressure", "bar", "Pa"),
-    ])
+    channels = ChannelMap(
+        [
+            Channel("pipe.flow_rate", "Volume Flow RateRMS", "L/min", "m^3/s"),
+            Channel("motor.temperature", "Temperature", "degC", "K"),
+            Channel("bearing.acceleration", "Bearing 1", "g0", "m/s^2"),
+            Channel("pump.pressure", "Pressure", "bar", "Pa"),
+        ]
+    )
     # 1 L = 1e-3 m³ and 1 min = 60 s, so 1 L/min = 1/60000 m³/s exactly (to the float's last bit)
     assert channels["pipe.flow_rate"].conversion == (1 / 60000, 0.0)
     # T[K] = T[°C] + 273.15 (SI brochure); standard gravity 9.80665 m/s² (CGPM 1901); 1 bar = 1e5 Pa
@@ -80,23 +82,32 @@ def test_unknown_signal_lookup_names_the_closest():
 
 def test_from_model_takes_the_declared_units():
     model = tiny_model()
-    channels = ChannelMap.from_model(model, {
-        "pipe.flow_rate": ("Volume Flow RateRMS", "L/min"),
-        "motor.voltage": {"column": "Voltage", "unit": "V"},
-        "motor.ambient_temperature": ("Thermocouple", "degC"),
-    })
+    channels = ChannelMap.from_model(
+        model,
+        {
+            "pipe.flow_rate": ("Volume Flow RateRMS", "L/min"),
+            "motor.voltage": {"column": "Voltage", "unit": "V"},
+            "motor.ambient_temperature": ("Thermocouple", "degC"),
+        },
+    )
     assert channels.units == ("m^3/s", "V", "K")
     assert channels["motor.ambient_temperature"] == Channel("motor.ambient_temperature", "Thermocouple", "degC", "K")
 
 
 def test_from_model_lists_unknown_signals_malformed_entries_and_unit_mismatches_together():
     model = tiny_model()
-    with pytest.raises(UnitError, match=r"(?s)unknown signal 'pipe.flowrate'.*Did you mean 'pipe.flow_rate'.*"
-                                        r"`motor.current` must map to \(column, unit\).*column 'Pressure' is in 'bar'"):
-        ChannelMap.from_model(model, {
-            "pipe.flowrate": ("Flow", "L/min"),
-            "motor.current": "Current",
-            "pipe.flow_rate": ("Pressure", "bar"),
-        })
+    with pytest.raises(
+        UnitError,
+        match=r"(?s)unknown signal 'pipe.flowrate'.*Did you mean 'pipe.flow_rate'.*"
+        r"`motor.current` must map to \(column, unit\).*column 'Pressure' is in 'bar'",
+    ):
+        ChannelMap.from_model(
+            model,
+            {
+                "pipe.flowrate": ("Flow", "L/min"),
+                "motor.current": "Current",
+                "pipe.flow_rate": ("Pressure", "bar"),
+            },
+        )
     with pytest.raises(ConfigError, match="unknown signal 'nope'"):
         ChannelMap.from_model(model, {"nope": ("a", "V")})

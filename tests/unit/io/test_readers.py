@@ -8,11 +8,13 @@ import pytest
 from physics_twin.errors import DataError, ParameterError
 from physics_twin.io import Channel, ChannelMap, DataQualityWarning, from_dataframe, read_sensor_csv
 
-PUMP = ChannelMap([
-    Channel("pipe.flow_rate", "Volume Flow RateRMS", "L/min", "m^3/s"),
-    Channel("motor.voltage", "Voltage", "V", "V"),
-    Channel("motor.temperature", "Temperature", "degC", "K"),
-])
+PUMP = ChannelMap(
+    [
+        Channel("pipe.flow_rate", "Volume Flow RateRMS", "L/min", "m^3/s"),
+        Channel("motor.voltage", "Voltage", "V", "V"),
+        Channel("motor.temperature", "Temperature", "degC", "K"),
+    ]
+)
 SKAB_HEADER = "datetime;Current;Temperature;Voltage;Volume Flow RateRMS\n"
 TWO = ChannelMap([Channel("a", "a", "1", "1"), Channel("b", "b", "1", "1")])
 
@@ -30,13 +32,15 @@ def seconds(*offsets: float) -> list[str]:
 
 
 def test_skab_style_file_is_mapped_and_converted(tmp_path):
-    path = write(tmp_path, SKAB_HEADER
-                 + "2020-03-09 10:14:33;1.33;79.3366;233.062;32.0\n"
-                 + "2020-03-09 10:14:34;1.35;79.5158;236.04;30.0\n")
+    path = write(
+        tmp_path,
+        SKAB_HEADER + "2020-03-09 10:14:33;1.33;79.3366;233.062;32.0\n" + "2020-03-09 10:14:34;1.35;79.5158;236.04;30.0\n",
+    )
     data = read_sensor_csv(path, PUMP, time_column="datetime", separator=";")
     # 32 L/min = 32/60000 m³/s; 79.3366 °C = 352.4866 K; volts unchanged
-    np.testing.assert_allclose(data.values, [[32 / 60000, 233.062, 79.3366 + 273.15], [30 / 60000, 236.04, 79.5158 + 273.15]],
-                               rtol=1e-15, atol=0)
+    np.testing.assert_allclose(
+        data.values, [[32 / 60000, 233.062, 79.3366 + 273.15], [30 / 60000, 236.04, 79.5158 + 273.15]], rtol=1e-15, atol=0
+    )
     assert data.signals == ("pipe.flow_rate", "motor.voltage", "motor.temperature")
     assert data.units == ("m^3/s", "V", "K")
     np.testing.assert_array_equal(data.times, [0.0, 1.0])
@@ -95,8 +99,11 @@ def test_duplicate_policies(policy, expected_a, expected_b):
 
 def test_duplicates_error_policy_names_rows_and_instants():
     table = {"t": seconds(0, 1, 1, 2, 2, 2), "a": range(6), "b": range(6)}
-    with pytest.raises(DataError, match=r"3 rows repeat the timestamp of an earlier row \(2 timestamps\): "
-                                        r"2020-03-09 10:00:01\+00:00 in rows 2, 3; 2020-03-09 10:00:02\+00:00 in rows 4, 5, 6"):
+    with pytest.raises(
+        DataError,
+        match=r"3 rows repeat the timestamp of an earlier row \(2 timestamps\): "
+        r"2020-03-09 10:00:01\+00:00 in rows 2, 3; 2020-03-09 10:00:02\+00:00 in rows 4, 5, 6",
+    ):
         from_dataframe(table, TWO, time_column="t", duplicates="error")
 
 
@@ -111,8 +118,14 @@ def test_gaps_default_to_three_median_intervals():
 
 
 def test_missing_values_stay_nan_and_are_counted(tmp_path):
-    path = write(tmp_path, "t,a,b\n" + "".join(f"{t},{a},{b}\n" for t, a, b in zip(
-        seconds(0, 1, 2, 3, 4), ["1", "", "", "", "5"], ["1", "2", "NaN", "4", "n/a"], strict=True)))
+    path = write(
+        tmp_path,
+        "t,a,b\n"
+        + "".join(
+            f"{t},{a},{b}\n"
+            for t, a, b in zip(seconds(0, 1, 2, 3, 4), ["1", "", "", "", "5"], ["1", "2", "NaN", "4", "n/a"], strict=True)
+        ),
+    )
     data = read_sensor_csv(path, TWO, time_column="t")
     np.testing.assert_array_equal(data.values[:, 0], [1, np.nan, np.nan, np.nan, 5])
     assert data.nan_counts == {"a": 3, "b": 2}
@@ -120,10 +133,12 @@ def test_missing_values_stay_nan_and_are_counted(tmp_path):
 
 def test_missing_columns_list_closest_and_available(tmp_path):
     path = write(tmp_path, SKAB_HEADER + "2020-03-09 10:14:33;1.33;79.3;233.0;32.0\n")
-    channels = ChannelMap([
-        Channel("pipe.flow_rate", "Volume Flow Rate", "L/min", "m^3/s"),
-        Channel("motor.voltage", "Volts", "V", "V"),
-    ])
+    channels = ChannelMap(
+        [
+            Channel("pipe.flow_rate", "Volume Flow Rate", "L/min", "m^3/s"),
+            Channel("motor.voltage", "Volts", "V", "V"),
+        ]
+    )
     expected = (
         r"(?s)column 'Volume Flow Rate' for signal `pipe.flow_rate` is missing\. Did you mean 'Volume Flow RateRMS'\?"
         r".*column 'Volts' for signal `motor.voltage` is missing"
@@ -134,11 +149,14 @@ def test_missing_columns_list_closest_and_available(tmp_path):
 
 
 def test_all_problems_of_a_file_in_one_error(tmp_path):
-    path = write(tmp_path, SKAB_HEADER
-                 + "2020-03-09 10:14:33;1.33;79.3;233.0;32.0\n"
-                 + "yesterday;1.33;79.3;233.0;32.0\n"
-                 + "2020-03-09 10:14:35;1.33;hot;233.0;lots\n"
-                 + "2020-03-09 10:14:36;1.33;79.3;inf;32.0\n")
+    path = write(
+        tmp_path,
+        SKAB_HEADER
+        + "2020-03-09 10:14:33;1.33;79.3;233.0;32.0\n"
+        + "yesterday;1.33;79.3;233.0;32.0\n"
+        + "2020-03-09 10:14:35;1.33;hot;233.0;lots\n"
+        + "2020-03-09 10:14:36;1.33;79.3;inf;32.0\n",
+    )
     expected = (
         r"(?s)cannot read .*data.csv.*cannot parse row 2 \('yesterday'\)"
         r".*column 'Volume Flow RateRMS' \(signal `pipe.flow_rate`\) must hold numbers in 'L/min'; cannot read row 3 \('lots'\)"

@@ -18,15 +18,17 @@ def raw_column(path, column: str, separator: str) -> np.ndarray:
 
 def test_skab_valve1_file(shared):
     path = shared("data", "skab", "valve1", "0.csv")
-    channels = ChannelMap([
-        Channel("pipe.flow_rate", "Volume Flow RateRMS", "L/min", "m^3/s"),
-        Channel("motor.voltage", "Voltage", "V", "V"),
-        Channel("motor.current", "Current", "A", "A"),
-        Channel("motor.temperature", "Temperature", "degC", "K"),
-        Channel("loop.fluid_temperature", "Thermocouple", "degC", "K"),
-        Channel("pump.pressure", "Pressure", "bar", "Pa"),
-        Channel("pump.vibration", "Accelerometer1RMS", "g0", "m/s^2"),
-    ])
+    channels = ChannelMap(
+        [
+            Channel("pipe.flow_rate", "Volume Flow RateRMS", "L/min", "m^3/s"),
+            Channel("motor.voltage", "Voltage", "V", "V"),
+            Channel("motor.current", "Current", "A", "A"),
+            Channel("motor.temperature", "Temperature", "degC", "K"),
+            Channel("loop.fluid_temperature", "Thermocouple", "degC", "K"),
+            Channel("pump.pressure", "Pressure", "bar", "Pa"),
+            Channel("pump.vibration", "Accelerometer1RMS", "g0", "m/s^2"),
+        ]
+    )
     data = read_sensor_csv(path, channels, time_column="datetime", separator=";")
     assert len(data) == 1147  # README: valve1/0.csv has 1147 rows, 1 Hz, no duplicates
     assert data.quality.rows_read == 1147 and data.quality.duplicate_rows == 0 and data.quality.rows_moved == 0

@@ -12,10 +12,12 @@ from physics_twin.core.model import Model
 from physics_twin.errors import DataError, ParameterError, ShapeError, UnitError
 from physics_twin.io import Channel, ChannelMap, DataQuality, SensorData, fill_missing, from_dataframe
 
-CHANNELS = ChannelMap([
-    Channel("motor.voltage", "Voltage", "V", "V"),
-    Channel("pipe.flow_rate", "Flow", "L/min", "m^3/s"),
-])
+CHANNELS = ChannelMap(
+    [
+        Channel("motor.voltage", "Voltage", "V", "V"),
+        Channel("pipe.flow_rate", "Flow", "L/min", "m^3/s"),
+    ]
+)
 START = np.datetime64("2020-03-09T10:00:00", "ns")
 
 

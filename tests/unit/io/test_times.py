@@ -30,8 +30,16 @@ def test_half_hourly_london_readings_across_the_october_2014_change(tmp_path):
     path = tmp_path / "london.csv"
     path.write_text("time,value\n" + "".join(f"2014-10-26 {t}:00,{i}\n" for i, t in enumerate(local)))
     data = read_sensor_csv(path, CHANNELS, time_column="time", timezone="Europe/London")
-    expected = [utc("2014-10-25T23:00"), utc("2014-10-25T23:30"), utc("2014-10-26T00:00"), utc("2014-10-26T00:30"),
-                utc("2014-10-26T01:00"), utc("2014-10-26T01:30"), utc("2014-10-26T02:00"), utc("2014-10-26T02:30")]
+    expected = [
+        utc("2014-10-25T23:00"),
+        utc("2014-10-25T23:30"),
+        utc("2014-10-26T00:00"),
+        utc("2014-10-26T00:30"),
+        utc("2014-10-26T01:00"),
+        utc("2014-10-26T01:30"),
+        utc("2014-10-26T02:00"),
+        utc("2014-10-26T02:30"),
+    ]
     np.testing.assert_array_equal(data.instants, expected)
     np.testing.assert_array_equal(data.times, np.arange(8) * 1800.0)  # evenly spaced in real time
     assert data.start == pd.Timestamp("2014-10-25T23:00Z")
@@ -49,8 +57,11 @@ def test_hourly_readings_repeat_the_wall_time_once():
 def test_a_lone_reading_in_the_repeated_hour_cannot_be_resolved():
     # 01:30 on 2014-10-26 is either 00:30Z or 01:30Z; nothing in the order tells which
     times = ["2014-10-26 00:30", "2014-10-26 01:30", "2014-10-26 02:30"]
-    with pytest.raises(DataError, match=r"occur twice in Europe/London \(the clock went back on 2014-10-26\) in row 2 "
-                                        r"\('2014-10-26 01:30:00'\).*steps back exactly once"):
+    with pytest.raises(
+        DataError,
+        match=r"occur twice in Europe/London \(the clock went back on 2014-10-26\) in row 2 "
+        r"\('2014-10-26 01:30:00'\).*steps back exactly once",
+    ):
         from_dataframe(frame(times), CHANNELS, time_column="time", timezone="Europe/London")
 
 
@@ -72,11 +83,24 @@ def test_local_times_skipped_by_spring_forward_are_rejected_with_rows():
 def test_iso_strings_with_mixed_offsets_across_2021_03_28():
     # Europe switched to summer time on 2021-03-28 at 01:00 UTC; a source writing local offsets gives
     # 00:30+00:00 = 00:30Z, 00:59:59Z, 02:00+01:00 = 01:00Z, 02:30+01:00 = 01:30Z, 03:00+0100 = 02:00Z
-    times = ["2021-03-28T00:30:00+00:00", "2021-03-28T00:59:59Z", "2021-03-28T02:00:00+01:00",
-             "2021-03-28T02:30:00+01:00", "2021-03-28T03:00:00+0100"]
+    times = [
+        "2021-03-28T00:30:00+00:00",
+        "2021-03-28T00:59:59Z",
+        "2021-03-28T02:00:00+01:00",
+        "2021-03-28T02:30:00+01:00",
+        "2021-03-28T03:00:00+0100",
+    ]
     data = from_dataframe(frame(times), CHANNELS, time_column="time", timezone="Europe/London")  # offsets win over the zone
-    np.testing.assert_array_equal(data.instants, [utc("2021-03-28T00:30"), utc("2021-03-28T00:59:59"), utc("2021-03-28T01:00"),
-                                                  utc("2021-03-28T01:30"), utc("2021-03-28T02:00")])
+    np.testing.assert_array_equal(
+        data.instants,
+        [
+            utc("2021-03-28T00:30"),
+            utc("2021-03-28T00:59:59"),
+            utc("2021-03-28T01:00"),
+            utc("2021-03-28T01:30"),
+            utc("2021-03-28T02:00"),
+        ],
+    )
     assert data.source_timezone == "UTC offsets in the data: +00:00, +01:00"
 
 
@@ -87,8 +111,9 @@ def test_naive_times_without_a_zone_are_utc():
 
 
 def test_datetimes_in_a_frame_aware_or_naive():
-    aware = pd.DataFrame({"value": [1.0, 2.0]},
-                         index=pd.DatetimeIndex(["2021-03-28 00:30", "2021-03-28 03:30"], tz="Europe/Berlin", name="time"))
+    aware = pd.DataFrame(
+        {"value": [1.0, 2.0]}, index=pd.DatetimeIndex(["2021-03-28 00:30", "2021-03-28 03:30"], tz="Europe/Berlin", name="time")
+    )
     # Berlin: 00:30 CET (UTC+1) = 23:30Z on the 27th; 03:30 CEST (UTC+2) = 01:30Z
     data = from_dataframe(aware, CHANNELS, time_column="time")
     np.testing.assert_array_equal(data.instants, [utc("2021-03-27T23:30"), utc("2021-03-28T01:30")])
@@ -98,8 +123,9 @@ def test_datetimes_in_a_frame_aware_or_naive():
 
 
 def test_custom_time_format():
-    data = from_dataframe(frame(["09.03.2020 10:14:33", "09.03.2020 10:14:35"]), CHANNELS, time_column="time",
-                          time_format="%d.%m.%Y %H:%M:%S")
+    data = from_dataframe(
+        frame(["09.03.2020 10:14:33", "09.03.2020 10:14:35"]), CHANNELS, time_column="time", time_format="%d.%m.%Y %H:%M:%S"
+    )
     assert data.start == pd.Timestamp("2020-03-09T10:14:33Z")
     np.testing.assert_array_equal(data.times, [0.0, 2.0])
 
