@@ -9,6 +9,7 @@ unchanged, so every kernel also runs as plain Python for debugging and coverage.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,13 @@ try:  # numba is a core dependency, but the shim keeps the Python path alive for
     import numba as _numba
 except ImportError:  # pragma: no cover - exercised only without numba
     _numba = None
+
+if _numba is not None:
+    # The KERNEL first-class function type is the design (one compiled filter serves every model); numba marks
+    # it experimental and warns at each compilation, which users would otherwise see on their first run.
+    warnings.filterwarnings(
+        "ignore", message="First-class function type feature is experimental", category=_numba.NumbaExperimentalFeatureWarning
+    )
 
 JIT_ENABLED: bool = _numba is not None and os.environ.get("PHYSICS_TWIN_DISABLE_JIT", "0") in ("", "0")
 
