@@ -14,8 +14,10 @@ where), 1 on an unexpected failure.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -50,13 +52,17 @@ class _Progress:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from physics_twin.io.outputs import check_output_paths
     from physics_twin.twin import Twin
 
     twin = Twin.from_file(args.config)
-    out = Path(args.out)
-    rul_json = Path(args.rul_json) if args.rul_json else out.with_suffix(".rul.json")
-    if not out.parent.is_dir():
-        raise PhysicsTwinError(f"`--out` folder {str(out.parent)!r} does not exist.")
+    wants_rul = twin.config.rul is not None
+    default_rul = Path(args.out).with_suffix(".rul.json") if args.out.strip() else None
+    paths = check_output_paths(
+        {"--out": args.out, "--rul-json": (args.rul_json or default_rul) if wants_rul else None},
+        inputs={"CONFIG": args.config, "--data": args.data},
+    )
+    out, rul_json = paths["--out"], paths.get("--rul-json")
     started = time.perf_counter()
     data = twin.read(args.data)
     progress = _Progress(None if not args.quiet else False)
@@ -64,7 +70,7 @@ def _run(args: argparse.Namespace) -> int:
         result = twin.run(data, progress=progress)
     finally:
         progress.close()
-    written = result.write(out, rul_json if twin.config.rul is not None else None)
+    written = result.write(out, rul_json)
     print(result.summary())
     print(f"wrote {', '.join(str(p) for p in written)} in {time.perf_counter() - started:.1f} s")
     return 0
@@ -157,14 +163,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``physics-twin`` console script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    warnings.formatwarning = _format_warning
     try:
         return int(args.handler(args) or 0)
     except PhysicsTwinError as exc:
         print(f"physics-twin {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `physics-twin components | head`: the reader left; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as exc:  # the operating system refused a file operation the checks could not foresee
+        print(f"physics-twin {args.command}: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings on the command line: one line for people, no source excerpt."""
+    return f"warning: {message}\n"
 
 
 def _version() -> str:

@@ -244,10 +244,17 @@ class _Reader:
             self.problems.append(f"`{where}` must be > 0; got {raw!r}.")
         return value
 
-    def duration(self, raw: Any, where: str, default: Any = ...) -> float:
-        """Seconds, from a number of seconds or ``{ value, unit }`` with any time unit."""
+    def duration(self, raw: Any, where: str, default: Any = ..., positive: bool = False) -> float:
+        """Seconds, from a number of seconds or ``{ value, unit }`` with any time unit (``positive``: > 0)."""
         if raw is None and default is not ...:
             return default
+        seconds = self._seconds(raw, where, default)
+        if positive and seconds <= 0.0:  # NaN (already reported) compares False
+            shown = f"{raw.get('value')!r} {raw.get('unit', 's')}" if isinstance(raw, Mapping) else f"{raw!r} s"
+            self.problems.append(f"`{where}` must be a duration > 0; got {shown}.")
+        return seconds
+
+    def _seconds(self, raw: Any, where: str, default: Any) -> float:
         if isinstance(raw, Mapping):
             self.unknown_keys(raw, {"value", "unit"}, where)
             value = self.number(raw.get("value"), f"{where}.value")
@@ -556,17 +563,18 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
             indicator=r.text(spec, "indicator", "rul"),
             threshold=r.number(spec.get("threshold"), "rul.threshold"),
             direction=r.text(spec, "direction", "rul", default="rising", choices=("rising", "falling")),
-            horizon=r.duration(spec.get("horizon"), "rul.horizon"),
+            horizon=r.duration(spec.get("horizon"), "rul.horizon", positive=True),
             samples=samples if isinstance(samples, int) else 1000,
             seed=seed if isinstance(seed, int) else 0,
-            every=r.duration(spec.get("every"), "rul.every", default=math.inf),
-            step=r.duration(spec.get("step"), "rul.step", default=600.0),
+            every=r.duration(spec.get("every"), "rul.every", default=math.inf, positive=True),
+            step=r.duration(spec.get("step"), "rul.step", default=600.0, positive=True),
             future_inputs={
                 k: r.number(v, f"rul.future_inputs.{k}")
                 for k, v in r.table(spec.get("future_inputs"), "rul.future_inputs").items()
             },
             probability_horizons=tuple(
-                r.duration(v, f"rul.probability_horizons[{i}]") for i, v in enumerate(spec.get("probability_horizons", []))
+                r.duration(v, f"rul.probability_horizons[{i}]", positive=True)
+                for i, v in enumerate(spec.get("probability_horizons", []))
             ),
             utilisation=r.number(spec.get("utilisation"), "rul.utilisation", positive=True, default=1.0),
         )
@@ -602,7 +610,8 @@ def load_config(path: str | Path) -> TwinConfig:
     """
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"configuration file {str(path)!r} does not exist.")
+        reason = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise ConfigError(f"configuration file {str(path)!r} {reason}.")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

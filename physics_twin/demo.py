@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from physics_twin.errors import ConfigError
+from physics_twin.errors import ConfigError, OutputError
+from physics_twin.io.outputs import check_output_paths
 from physics_twin.prognostics.metrics import prognostic_summary
 from physics_twin.quality import score_flags
 from physics_twin.twin import Twin
@@ -149,7 +150,11 @@ def run_demo(out: Path, quiet: bool = False) -> int:
     """Run both demos, writing into ``out``; returns the exit status."""
     started = time.perf_counter()
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"`--out` folder {str(out)!r} cannot be created: {exc.strerror or exc}.") from exc
+    check_output_paths({"--out": out / "ims_test2_bearing1.nc"})  # a file name of the demo: the folder must take files
 
     def say(line: str) -> None:
         print(line, flush=True)
@@ -158,8 +163,12 @@ def run_demo(out: Path, quiet: bool = False) -> int:
     say(f"physics-twin demo: examples from {examples}")
     _skab(examples, out, say)
     _ims(examples, out, say)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    say(f"done in {time.perf_counter() - started:.1f} s wall time, peak memory {peak:.0f} MiB; outputs in {out.resolve()}")
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    say(
+        f"done in {time.perf_counter() - started:.1f} s wall time ({usage.ru_utime + usage.ru_stime:.0f} s CPU since the "
+        f"process started, including numba's compilation on a first run), peak memory {usage.ru_maxrss / 1024.0:.0f} MiB; "
+        f"outputs in {out.resolve()}"
+    )
     return 0
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "FMUError",
     "MissingExtraError",
     "ModelStructureError",
+    "OutputError",
     "ParameterError",
     "PhysicsTwinError",
     "ShapeError",
@@ -69,6 +70,10 @@ class FMUError(PhysicsTwinError, RuntimeError):
     """An FMU failed to load, validate or step."""
 
 
+class OutputError(PhysicsTwinError, OSError):
+    """An output path cannot be written: no folder, no permission, a folder, or one of the run's inputs."""
+
+
 class MissingExtraError(PhysicsTwinError, ImportError):
     """An optional dependency is not installed."""
 
@@ -80,7 +85,7 @@ def closest_names(name: str, candidates: Iterable[str], n: int = 3) -> list[str]
 
 def unknown_name_message(kind: str, name: str, candidates: Iterable[str], where: str = "") -> str:
     """Message for an unknown name, with the closest matches and where to look for the full list."""
-    candidates = list(candidates)
+    candidates = list(dict.fromkeys(candidates))
     close = closest_names(name, candidates)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     place = f" of {where}" if where else ""

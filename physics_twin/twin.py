@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,12 +36,13 @@ from physics_twin.components.registry import component_class
 from physics_twin.config import TwinConfig, load_config
 from physics_twin.core.system import System
 from physics_twin.core.units import converter
-from physics_twin.errors import ConfigError, DataError, ParameterError, join_problems, unknown_name_message
+from physics_twin.errors import ConfigError, DataError, OutputError, join_problems, unknown_name_message
 from physics_twin.estimation import EstimatedParameter, UnscentedKalmanFilter, create_filter
 from physics_twin.estimation.batch import Experiment, FitResult, fit_parameters
 from physics_twin.estimation.ukf import consistency_summary
 from physics_twin.io import ChannelMap, SensorData, read_sensor_csv
-from physics_twin.prognostics.contract import build_rul_document, parameter_set_hash, write_rul_document
+from physics_twin.io.outputs import check_output_paths, write_atomically
+from physics_twin.prognostics.contract import build_rul_document, parameter_set_hash, validate_rul_document, write_rul_document
 from physics_twin.prognostics.rul import FailureThreshold, LoadScenario, Posterior, RULDistribution, predict_rul
 from physics_twin.quality.deviation import DeviationEvent, track_deviation
 
@@ -83,10 +84,42 @@ class TwinResult:
     calibration: FitResult | None
 
     def write(self, netcdf_path: str | os.PathLike[str], rul_json_path: str | os.PathLike[str] | None = None) -> list[Path]:
-        """Write the dataset (NetCDF) and the RUL document (JSON), each atomically; returns the paths written."""
-        written = [_write_netcdf_atomically(self.dataset, Path(netcdf_path))]
-        if rul_json_path is not None and self.rul_document is not None:
-            written.append(write_rul_document(rul_json_path, self.rul_document))
+        """Write the dataset (NetCDF) and the RUL document (JSON); returns the paths written.
+
+        Both paths and the document are checked before anything is written (existing, writable folder; distinct
+        files; a valid contract document); each file is written to a temporary name and renamed into place.
+        A ``rul_json_path`` with no document to write is an error when the twin has no ``[rul]`` table; when
+        the degradation onset was not reached, an earlier document at that path is removed (a maintenance
+        system must not act on a previous run's estimate) with a warning.
+
+        Raises
+        ------
+        OutputError
+            A path cannot be written, or a RUL document was asked for from a twin without ``[rul]``.
+        """
+        paths = check_output_paths({"netcdf_path": netcdf_path, "rul_json_path": rul_json_path})
+        rul_target = paths.get("rul_json_path")
+        rul_configured = self.rul_document is not None or "rul_status" in self.dataset.attrs
+        if rul_target is not None and not rul_configured:
+            raise OutputError(
+                f"`rul_json_path` {str(rul_target)!r} given, but the twin's configuration has no [rul] table: "
+                "there is no RUL document to write; add [rul] or leave the path out."
+            )
+        if rul_target is not None and self.rul_document is not None:
+            validate_rul_document(self.rul_document)  # before any file is written
+        written = [
+            write_atomically(paths["netcdf_path"], lambda name: _netcdf_ready(self.dataset).to_netcdf(name, engine="netcdf4"))
+        ]
+        if rul_target is not None and self.rul_document is not None:
+            written.append(write_rul_document(rul_target, self.rul_document))
+        if rul_target is not None and self.rul_document is None and rul_target.exists():
+            rul_target.unlink()
+            warnings.warn(
+                f"removed {str(rul_target)!r}: it held an earlier run's RUL estimate and this run has none "
+                f"({self.dataset.attrs['rul_status']}).",
+                UserWarning,
+                stacklevel=2,
+            )
         return written
 
     def summary(self) -> str:
@@ -94,7 +127,7 @@ class TwinResult:
         attrs = self.dataset.attrs
         lines = [
             f"twin {attrs.get('twin')!r} on {attrs.get('data_source')}: {self.dataset.sizes['time']} samples, "
-            f"{attrs.get('filter_start_utc')} -> {attrs.get('end_utc')}"
+            f"{attrs.get('filter_start_utc', attrs.get('origin_utc'))} -> {attrs.get('end_utc')}"
         ]
         if self.calibration is not None:
             parts = [
@@ -118,7 +151,7 @@ class TwinResult:
             )
         if self.rul is not None:
             q = [self.rul.quantile(p, unit="h") for p in (0.05, 0.5, 0.95)]
-            lines.append("RUL at the last sample (operating hours): p5 {}, p50 {}, p95 {}".format(*(str(x) for x in q)))
+            lines.append("RUL at the last sample: " + ", ".join(str(x) for x in q))
             if self.rul_document is not None:
                 lines.append(
                     f"recommended action: {self.rul_document['recommended_action']['action']} "
@@ -190,7 +223,14 @@ class Twin:
             for name in config.deviation.parameters:
                 need(name, estimated, "estimated parameter", "deviation.parameters")
         if config.rul is not None:
-            need(config.rul.indicator, model.output_names + model.state_names, "output or state", "rul.indicator")
+            rul = config.rul
+            need(rul.indicator, tuple(dict.fromkeys(model.output_names + model.state_names)), "output or state", "rul.indicator")
+            state = next((s for s in model.states if s.name == rul.indicator), None)
+            if state is not None and state.nonnegative and rul.direction == "rising" and rul.threshold <= 0.0:
+                problems.append(
+                    f"`rul.threshold` must be > 0 for the non-negative state {rul.indicator!r} rising to failure; got "
+                    f"{rul.threshold:g} (every asset would be past it from the start)."
+                )
             for name in config.rul.future_inputs:
                 need(name, model.input_names, "input", "rul.future_inputs")
         if problems:
@@ -648,8 +688,8 @@ class Twin:
             "asset_id": self.config.asset_id,
             "config_source": self.config.source,
             "data_source": str(getattr(data, "source", "")) or "sensor data",
-            "origin_utc": data.origin.isoformat(),
-            "end_utc": data.end.isoformat(),
+            "origin_utc": data.origin.isoformat().replace("+00:00", "Z"),
+            "end_utc": data.end.isoformat().replace("+00:00", "Z"),
             "duplicate_rows": int(getattr(quality, "duplicate_rows", 0) or 0),
             "rows_moved_when_sorting": int(getattr(quality, "rows_moved", 0) or 0),
             "physics_twin_version": _version(),
@@ -730,24 +770,13 @@ def trailing_median(times: np.ndarray, values: np.ndarray, window: float) -> np.
     return result
 
 
-def _write_netcdf_atomically(dataset: xr.Dataset, path: Path) -> Path:
-    """Write NetCDF to a temporary file in the target folder, then rename it into place."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ParameterError(f"`netcdf` output folder {str(path.parent)!r} does not exist.")
+def _netcdf_ready(dataset: xr.Dataset) -> xr.Dataset:
+    """A copy whose attributes NetCDF can store (booleans as 0/1, None as "none", lists and dicts as text)."""
     clean = dataset.copy()
     clean.attrs = {k: _netcdf_attr(v) for k, v in dataset.attrs.items()}
     for name in clean.variables:
         clean[name].attrs = {k: _netcdf_attr(v) for k, v in clean[name].attrs.items()}
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        clean.to_netcdf(temporary, engine="netcdf4")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return clean
 
 
 def _netcdf_attr(value: Any) -> Any:

@@ -168,10 +168,13 @@ def _simulate(args: argparse.Namespace) -> int:
     from physics_twin.fmu.adapter import FMUComponent
     from physics_twin.fmu.isolation import IsolatedFMU
     from physics_twin.fmu.master import CoSimulation
+    from physics_twin.io.outputs import check_output_paths, write_atomically
 
     start_values = _pairs(args.set, "--set")
     inputs = _pairs(args.input, "--input")
     path = args.path
+    if args.output is not None:
+        check_output_paths({"--output": args.output}, inputs={"PATH": path})
     if path.is_dir() or path.suffix == ".ssd":
         from physics_twin.fmu.ssp import load_ssp
 
@@ -219,11 +222,11 @@ def _simulate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if args.output is not None and args.output.suffix == ".nc":
-        result.to_netcdf(args.output)
+        write_atomically(args.output, lambda name: result.to_netcdf(name, engine="netcdf4"))
     else:
         frame = _table(result)
         if args.output is not None:
-            frame.to_csv(args.output)
+            write_atomically(args.output, frame.to_csv)
         else:
             frame.to_csv(sys.stdout)
     if args.output is not None:

@@ -395,6 +395,15 @@ def _assemble(
             DataQualityWarning,
             stacklevel=4,
         )
+    empty = [channel for index, channel in enumerate(channels) if merged.shape[0] and not np.isfinite(merged[:, index]).any()]
+    if empty:
+        warnings.warn(
+            "no finite reading in "
+            + ", ".join(f"column {c.column!r} ({c.signal})" for c in empty)
+            + f" over {_count(merged.shape[0], 'row')}: those signals drop out of every update and fit.",
+            DataQualityWarning,
+            stacklevel=4,
+        )
     threshold = default_gap_threshold(unique) if gap_threshold is None else float(gap_threshold)
     quality = DataQuality(
         rows_read=n,

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from physics_twin.config import load_config
+from physics_twin.errors import ConfigError
 from physics_twin.prognostics import validate_rul_document
 from physics_twin.twin import Twin
 
@@ -82,3 +83,23 @@ def test_healthy_period_never_starts_the_prediction(tmp_path):
     result = twin.run(data)
     assert result.rul is None and result.rul_document is None
     assert "onset not reached" in result.dataset.attrs["rul_status"]
+
+
+def test_degenerate_rul_settings_are_refused_in_the_users_units(tmp_path):
+    text = (EXAMPLES / "ims_bearing.toml").read_text()
+    bad = (
+        text.replace("threshold = 2.0", "threshold = 0.0")
+        .replace('every = { value = 2, unit = "h" }', 'every = { value = 0, unit = "h" }')
+        .replace('{ value = 24, unit = "h" }', '{ value = -1, unit = "h" }')
+    )
+    assert bad.count("= 0") >= 2 and "-1" in bad
+    config = tmp_path / "bad.toml"
+    config.write_text(bad)
+    with pytest.raises(ConfigError) as caught:
+        Twin.from_file(config)
+    message = str(caught.value)
+    assert "`rul.every` must be a duration > 0; got 0 h" in message
+    assert "`rul.probability_horizons[0]` must be a duration > 0; got -1 h" in message
+    with pytest.raises(ConfigError, match=r"`rul.threshold` must be > 0 for the non-negative state 'bearing.damage'"):
+        config.write_text(text.replace("threshold = 2.0", "threshold = -2.0"))
+        Twin.from_file(config)

@@ -208,3 +208,9 @@ def test_records_from_a_stream_with_absent_keys():
     data = from_dataframe(records, TWO, time_column="t", origin="2021-03-28T00:00:00Z")
     np.testing.assert_array_equal(data.values, [[1.0, 2.0], [3.0, np.nan]])
     np.testing.assert_array_equal(data.times, [1800.0, 1801.0])  # seconds since the given origin
+
+
+def test_a_column_without_any_finite_reading_is_named_in_a_warning():
+    with pytest.warns(DataQualityWarning, match=r"^no finite reading in column 'b' \(.*\) over 3 rows: those signals drop out"):
+        data = from_dataframe({"t": seconds(0, 1, 2), "a": [1.0, 2.0, 3.0], "b": [np.nan] * 3}, TWO, time_column="t")
+    assert np.isnan(data.values[:, 1]).all() and np.isfinite(data.values[:, 0]).all()

@@ -10,7 +10,7 @@ import xarray as xr
 from physics_twin.core.declarations import Input, Output
 from physics_twin.core.model import Model
 from physics_twin.errors import DataError, ParameterError, ShapeError, UnitError
-from physics_twin.io import Channel, ChannelMap, DataQuality, SensorData, fill_missing, from_dataframe
+from physics_twin.io import Channel, ChannelMap, DataQuality, DataQualityWarning, SensorData, fill_missing, from_dataframe
 
 CHANNELS = ChannelMap(
     [
@@ -78,7 +78,8 @@ def test_model_inputs_fill_measured_inputs_and_default_the_rest():
 
 def test_model_inputs_errors():
     model = model_with_inputs()
-    empty = make([[np.nan, 1.0], [np.nan, 1.0]])
+    with pytest.warns(DataQualityWarning, match="no finite reading in column 'Voltage'"):
+        empty = make([[np.nan, 1.0], [np.nan, 1.0]])
     with pytest.raises(DataError, match=r"input `motor.voltage` \(column 'Voltage'\) has no valid sample"):
         empty.model_inputs(model)
     kilovolts = ChannelMap([Channel("motor.voltage", "Voltage", "V", "kV")])

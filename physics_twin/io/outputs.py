@@ -1,0 +1,116 @@
+"""Output paths checked before any work starts, so a run never ends in a traceback or a half-written file.
+
+:func:`check_output_paths` is called by the CLI and :meth:`physics_twin.twin.TwinResult.write` before the
+first byte is written: every output must have a file name, live in an existing folder this process can
+write in, not be a folder itself, and be neither one of the run's inputs nor another output (``run --out
+data.csv`` would otherwise replace the sensor data with NetCDF).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from physics_twin.errors import OutputError, join_problems
+
+__all__ = ["check_output_paths", "publish_mode", "write_atomically"]
+
+#: Permissions of the files we publish (``mkstemp`` creates 0600; results are meant to be shared like any file).
+FILE_MODE = 0o644
+
+
+def publish_mode(path: str | os.PathLike[str]) -> None:
+    """Give a finished temporary file the permissions of a normally created file (0644 less the umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, FILE_MODE & ~umask)
+
+
+def write_atomically(path: str | os.PathLike[str], write: Callable[[str], None]) -> Path:
+    """Call ``write(temporary_name)`` on a temporary file beside ``path``, then rename it into place.
+
+    On any failure the temporary file is removed and ``path`` is untouched. Returns ``path``.
+    """
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    try:
+        write(temporary)
+        publish_mode(temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def check_output_paths(
+    outputs: Mapping[str, str | os.PathLike[str] | None], inputs: Mapping[str, str | os.PathLike[str] | None] | None = None
+) -> dict[str, Path]:
+    """Check output paths before writing; return them as :class:`~pathlib.Path` (``None`` entries are skipped).
+
+    Parameters
+    ----------
+    outputs : mapping
+        Argument name (as the user wrote it, e.g. ``"--out"``) to output path.
+    inputs : mapping, optional
+        Argument name to input path; an output may not be one of them.
+
+    Raises
+    ------
+    OutputError
+        Listing every problem at once, each naming its argument.
+    """
+    problems: list[str] = []
+    checked: dict[str, Path] = {}
+    given_inputs = {name: Path(path) for name, path in (inputs or {}).items() if path is not None}
+    for name, raw in outputs.items():
+        if raw is None:
+            continue
+        if str(raw).strip() == "":
+            problems.append(f"`{name}` must be a file path; got an empty string.")
+            continue
+        path = Path(raw)
+        folder = path.parent
+        if path.is_dir():
+            problems.append(f"`{name}` must be a file path; {str(path)!r} is a folder.")
+        elif not folder.is_dir():
+            problems.append(f"`{name}` must be in an existing folder; {str(folder)!r} does not exist.")
+        else:
+            reason = _not_writable(folder)
+            if reason:
+                problems.append(f"`{name}`: cannot write in folder {str(folder)!r} ({reason}).")
+        for other_name, other in given_inputs.items():
+            if _same_file(path, other):
+                problems.append(
+                    f"`{name}` {str(path)!r} is the input `{other_name}`: writing would destroy it; choose another path."
+                )
+        for other_name, other in checked.items():
+            if _same_file(path, other):
+                problems.append(f"`{name}` and `{other_name}` are the same file {str(path)!r}: give each output its own path.")
+        checked[name] = path
+    if len(problems) == 1:
+        raise OutputError(problems[0])
+    if problems:
+        raise OutputError(join_problems("the outputs cannot be written:", problems))
+    return checked
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def _not_writable(folder: Path) -> str:
+    """Empty when a file can be created in ``folder``, else the operating system's reason (tested by creating one)."""
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".physics-twin-probe.", dir=folder)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    os.close(handle)
+    os.unlink(probe)
+    return ""

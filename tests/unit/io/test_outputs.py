@@ -1,0 +1,111 @@
+"""Output paths are checked before a run starts: no traceback, no destroyed input, no stale or half-written file."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from physics_twin.cli import main
+from physics_twin.errors import OutputError
+from physics_twin.io.outputs import check_output_paths, write_atomically
+from physics_twin.twin import TwinResult
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+IMS_CONFIG = EXAMPLES / "ims_bearing.toml"
+IMS_DATA = EXAMPLES / "ims" / "bearing_test_2.csv"
+
+
+def test_an_output_that_is_an_input_is_refused(tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("t,x\n0,1\n")
+    with pytest.raises(OutputError, match=r"`--out` '.*data\.csv' is the input `--data`: writing would destroy it"):
+        check_output_paths({"--out": data}, inputs={"--data": data})
+    with pytest.raises(OutputError, match=r"`--out` .* is the input `--data`"):  # the same file by another spelling
+        check_output_paths({"--out": tmp_path / "." / "data.csv"}, inputs={"--data": str(data)})
+
+
+def test_every_problem_is_listed_at_once(tmp_path):
+    with pytest.raises(OutputError) as caught:
+        check_output_paths({"--out": tmp_path / "r.nc", "--rul-json": tmp_path / "r.nc", "--report": tmp_path, "--log": ""})
+    message = str(caught.value)
+    assert "`--rul-json` and `--out` are the same file" in message
+    assert f"`--report` must be a file path; {str(tmp_path)!r} is a folder" in message
+    assert "`--log` must be a file path; got an empty string" in message
+    assert check_output_paths({"--out": tmp_path / "r.nc", "--rul-json": None}) == {"--out": tmp_path / "r.nc"}
+
+
+def test_a_missing_or_unwritable_folder_is_refused_by_name(tmp_path):
+    with pytest.raises(OutputError, match=r"`--out` must be in an existing folder; '.*nowhere' does not exist"):
+        check_output_paths({"--out": tmp_path / "nowhere" / "r.nc"})
+    if not sys.platform.startswith("linux"):
+        pytest.skip("/proc (where not even root can create files) is Linux only")
+    with pytest.raises(OutputError, match=r"`--out`: cannot write in folder '/proc' \("):
+        check_output_paths({"--out": "/proc/physics_twin_result.nc"})
+
+
+def test_write_atomically_leaves_nothing_on_failure_and_publishes_readable_files(tmp_path):
+    target = tmp_path / "table.csv"
+    target.write_text("old\n")
+
+    def fail(name):
+        Path(name).write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_atomically(target, fail)
+    assert target.read_text() == "old\n"
+    assert list(tmp_path.iterdir()) == [target]
+    write_atomically(target, lambda name: Path(name).write_text("new\n"))
+    assert target.read_text() == "new\n"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644 & ~umask  # not mkstemp's 0600
+
+
+def _result(rul_status: str | None) -> TwinResult:
+    dataset = xr.Dataset({"x": ("time", np.arange(3.0))}, coords={"time": np.arange(3.0)})
+    if rul_status is not None:
+        dataset.attrs["rul_status"] = rul_status
+    return TwinResult(dataset=dataset, rul_document=None, rul=None, events=[], calibration=None)
+
+
+def test_write_refuses_a_rul_path_without_a_rul_table_before_writing(tmp_path):
+    with pytest.raises(OutputError, match=r"`rul_json_path` .* the twin's configuration has no \[rul\] table"):
+        _result(None).write(tmp_path / "r.nc", tmp_path / "r.rul.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_removes_a_stale_rul_document_when_this_run_has_none(tmp_path):
+    stale = tmp_path / "r.rul.json"
+    stale.write_text('{"recommended_action": {"action": "stop"}}')
+    with pytest.warns(UserWarning, match=r"removed .*r\.rul\.json.*earlier run's RUL estimate.*onset not reached"):
+        written = _result("degradation onset not reached").write(tmp_path / "r.nc", stale)
+    assert written == [tmp_path / "r.nc"]
+    assert not stale.exists()
+    assert xr.open_dataset(tmp_path / "r.nc")["x"].values.tolist() == [0.0, 1.0, 2.0]
+
+
+def test_cli_run_refuses_to_overwrite_its_data_and_checks_rul_json_before_running(tmp_path, capsys):
+    data = tmp_path / "data.csv"
+    data.write_bytes(IMS_DATA.read_bytes())
+    status = main(["run", str(IMS_CONFIG), "--data", str(data), "--out", str(data), "--quiet"])
+    assert status == 2
+    assert "`--out`" in (err := capsys.readouterr().err) and "is the input `--data`" in err
+    assert data.read_bytes() == IMS_DATA.read_bytes()
+    out = tmp_path / "ok.nc"
+    status = main(["run", str(IMS_CONFIG), "--data", str(data), "--out", str(out), "--rul-json", str(tmp_path / "no" / "r.json")])
+    assert status == 2
+    assert "`--rul-json` must be in an existing folder" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv"]  # nothing written, not even the NetCDF
+
+
+def test_cli_fmu_simulate_checks_its_output_before_loading(tmp_path, capsys):
+    status = main(["fmu", "simulate", str(tmp_path / "missing.fmu"), "-o", str(tmp_path / "no" / "x.csv")])
+    assert status == 2
+    assert "`--output` must be in an existing folder" in capsys.readouterr().err
