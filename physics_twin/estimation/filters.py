@@ -122,14 +122,14 @@ class FilterState:
     ----------
     time : float
         Time of the posterior. [s]
-    mean : numpy.ndarray
+    mean : numpy.ndarray, shape (n,)
         Augmented mean in the transformed space.
-    covariance : numpy.ndarray
-        Augmented covariance in the transformed space.
+    covariance : numpy.ndarray, shape (n, n)
+        Augmented covariance in the transformed space: finite, symmetric, positive semi-definite.
     names : tuple of str
         Names of the augmented coordinates (states, then estimated parameters).
-    last_input : numpy.ndarray
-        The input held until the next sample. [SI]
+    last_input : numpy.ndarray, shape (n_inputs,)
+        The input held until the next sample (empty: unknown, the next batch's first input is used). [SI]
     """
 
     time: float
@@ -149,15 +149,153 @@ class FilterState:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FilterState:
-        """Inverse of :meth:`to_dict`."""
-        return cls(
-            time=float(data["time"]),
-            mean=np.asarray(data["mean"], float),
-            covariance=np.asarray(data["covariance"], float),
-            names=tuple(data["names"]),
-            last_input=np.asarray(data["last_input"], float),
-        )
+    def from_dict(cls, data: Mapping[str, Any], estimator: KalmanFilter | None = None) -> FilterState:
+        """Inverse of :meth:`to_dict`, with the saved state checked before it is used.
+
+        Parameters
+        ----------
+        data : mapping
+            The keys ``time``, ``mean``, ``covariance``, ``names`` and ``last_input`` as written by
+            :meth:`to_dict`.
+        estimator : KalmanFilter, optional
+            The filter that will continue from the state: the names, the augmented dimension and the
+            number of inputs are checked against it as well (:meth:`KalmanFilter.run` does so anyway).
+
+        Returns
+        -------
+        FilterState
+
+        Raises
+        ------
+        ParameterError
+            Listing every problem at once: missing keys, values that are not numbers, a mean or
+            covariance of the wrong shape, non-finite values, a covariance that is not symmetric or
+            not positive semi-definite (negative variances), names that do not match ``estimator``.
+        """
+        if not isinstance(data, Mapping):
+            raise ParameterError(
+                f"`data` must be a mapping with the keys {list(_STATE_KEYS)} (FilterState.to_dict()); got {type(data).__name__}."
+            )
+        problems: list[str] = []
+        missing = [key for key in _STATE_KEYS if key not in data]
+        if missing:
+            problems.append(f"missing key(s) {missing}; a saved state holds {list(_STATE_KEYS)}; got keys {list(data)}.")
+        fields: dict[str, Any] = {}
+        for key in _STATE_KEYS:
+            if key not in data:
+                continue
+            value = data[key]
+            try:
+                if key == "time":
+                    if isinstance(value, (bool, str, bytes)):
+                        raise TypeError
+                    fields[key] = float(value)
+                elif key == "names":
+                    if isinstance(value, (str, bytes)) or not all(isinstance(name, str) for name in value):
+                        raise TypeError
+                    fields[key] = tuple(value)
+                else:
+                    fields[key] = np.asarray(value, dtype=float)
+            except (TypeError, ValueError):
+                kind = {"time": "a number [s]", "names": "a list of str"}.get(key, "an array of numbers")
+                problems.append(f"`{key}` must be {kind}; got {_describe(value)}.")
+        problems.extend(_state_problems(fields, estimator))
+        if problems:
+            raise ParameterError(join_problems("cannot restore the filter state from `data`:", problems))
+        return cls(**fields)
+
+
+_STATE_KEYS = ("time", "mean", "covariance", "names", "last_input")
+#: Relative tolerance of the covariance checks: asymmetry and negative eigenvalues up to this fraction of the
+#: largest entry / eigenvalue are rounding (the filters symmetrise and factor with jitter).
+_COVARIANCE_TOLERANCE = 1e-9
+
+
+def _describe(value: Any) -> str:
+    """Short description of a value for an error message."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    return f"{type(value).__name__} {text[:60] + '...' if len(text) > 60 else text}"
+
+
+def _state_problems(fields: Mapping[str, Any], estimator: KalmanFilter | None = None) -> list[str]:
+    """Every problem of the state ``fields`` (those present), against ``estimator``'s coordinates and inputs if given."""
+    problems: list[str] = []
+    names = fields.get("names")
+    if names is not None:
+        names = tuple(names)
+        if estimator is not None and names != estimator.names:
+            problems.append(f"`state` belongs to a filter over {list(names)}, not {list(estimator.names)}.")
+        if len(set(names)) != len(names):
+            problems.append(f"`names` must be unique; got {list(names)}.")
+    expected = estimator.names if estimator is not None else names
+    if "time" in fields and not (_number(fields["time"]) and math.isfinite(fields["time"])):
+        problems.append(f"`time` must be a finite number [s]; got {fields['time']!r}.")
+    if "mean" in fields:
+        mean = np.asarray(fields["mean"])
+        if expected is None and mean.ndim == 1:
+            expected = tuple(f"#{i}" for i in range(mean.size))
+        if expected is not None and mean.shape != (len(expected),):
+            problems.append(
+                f"`mean` must have shape ({len(expected)},) (one value per coordinate {list(expected)}); got {mean.shape}."
+            )
+        elif expected is None:
+            problems.append(f"`mean` must be 1-D (one value per coordinate); got shape {mean.shape}.")
+        elif not np.all(np.isfinite(mean)):
+            bad = [expected[i] for i in np.flatnonzero(~np.isfinite(mean))]
+            problems.append(f"`mean` must be finite; got NaN or inf for {bad}.")
+    if "covariance" in fields:
+        covariance = np.asarray(fields["covariance"])
+        if expected is None and covariance.ndim == 2:
+            expected = tuple(f"#{i}" for i in range(covariance.shape[0]))
+        if expected is None:
+            problems.append(f"`covariance` must be a square 2-D array; got shape {covariance.shape}.")
+        else:
+            problems.extend(_covariance_problems(covariance, expected))
+    if "last_input" in fields:
+        last_input = np.asarray(fields["last_input"])
+        if estimator is None:
+            if last_input.ndim != 1:
+                problems.append(f"`last_input` must be 1-D (one value per model input); got shape {last_input.shape}.")
+        else:
+            n_inputs = len(estimator.model.inputs)
+            if last_input.shape not in ((n_inputs,), (0,)):
+                problems.append(
+                    f"`last_input` must have shape ({n_inputs},) (inputs {list(estimator.model.input_names)}) or be empty; "
+                    f"got {last_input.shape}."
+                )
+        if last_input.ndim == 1 and not np.all(np.isfinite(last_input)):
+            problems.append("`last_input` must be finite; got NaN or inf.")
+    return problems
+
+
+def _covariance_problems(covariance: np.ndarray, names: tuple[str, ...]) -> list[str]:
+    """Shape, finiteness, symmetry and positive semi-definiteness of a covariance over ``names``."""
+    n = len(names)
+    if covariance.shape != (n, n):
+        return [f"`covariance` must have shape ({n}, {n}) (coordinates {list(names)}); got {covariance.shape}."]
+    if not np.all(np.isfinite(covariance)):
+        return [f"`covariance` must be finite; got {int(np.sum(~np.isfinite(covariance)))} NaN or inf entries."]
+    if n == 0:
+        return []
+    problems = []
+    scale = float(np.max(np.abs(covariance)))
+    asymmetry = float(np.max(np.abs(covariance - covariance.T)))
+    if asymmetry > _COVARIANCE_TOLERANCE * scale:
+        problems.append(f"`covariance` must be symmetric; the largest |P - Pᵀ| is {asymmetry:.3g} (largest |P| {scale:.3g}).")
+    diagonal = np.diag(covariance)
+    negative = {names[i]: float(diagonal[i]) for i in np.flatnonzero(diagonal < 0)}
+    if negative:
+        problems.append(f"`covariance` must have variances >= 0 on its diagonal; got {negative}.")
+    else:
+        eigenvalues = np.linalg.eigvalsh(0.5 * (covariance + covariance.T))
+        if eigenvalues[0] < -_COVARIANCE_TOLERANCE * max(float(eigenvalues[-1]), 0.0):
+            problems.append(
+                f"`covariance` must be positive semi-definite; its smallest eigenvalue is {eigenvalues[0]:.3g} "
+                f"(largest {eigenvalues[-1]:.3g})."
+            )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -604,12 +742,17 @@ class KalmanFilter:
         ----------
         times : array_like, shape (n,)
             Sample times, non-decreasing. [s]
-        inputs : array_like, shape (n, n_inputs), optional
-            Model inputs at each sample (held until the next one); None uses the declared defaults. [SI]
-        measurements : array_like, shape (n, n_channels)
-            Measured channels in the order of ``measured``; NaN where a channel did not report. [SI]
+        inputs : array_like, shape (n, n_inputs), or mapping of str to array_like, optional
+            Model inputs at each sample (held until the next one), columns in the order of
+            ``model.input_names``; 1-D only for a model with one input. A mapping gives input name ->
+            samples, shape (n,), or a constant; inputs it omits take their declared defaults. None uses
+            the declared defaults. [SI]
+        measurements : array_like, shape (n, n_channels), or mapping of str to array_like
+            Measured channels in the order of ``measured``; NaN where a channel did not report; 1-D only
+            for one channel. A mapping gives channel name -> samples, shape (n,), for every channel. [SI]
         state : FilterState, optional
-            Posterior to continue from; by default the prior at ``times[0]``.
+            Posterior to continue from (checked first: names, shapes, finite mean, symmetric positive
+            semi-definite covariance); by default the prior at ``times[0]``.
         freeze_parameters : array_like of bool, shape (n,), optional
             True where every parameter update is frozen (poor excitation known in advance).
 
@@ -624,7 +767,9 @@ class KalmanFilter:
         Raises
         ------
         ShapeError, ParameterError
-            Inputs of the wrong shape or with non-finite values; unsorted times.
+            Inputs or measurements of the wrong shape (a transposed or flattened array, a mapping with
+            unknown names), non-finite inputs; unsorted times; a ``state`` that does not fit this filter
+            or is not a valid posterior (every problem listed). Nothing is run and nothing changes.
         EstimationError
             When the covariance loses positive definiteness or the model diverges within the uncertainty.
         """
@@ -679,32 +824,24 @@ class KalmanFilter:
             raise ParameterError(
                 "`times` must be finite and non-decreasing; sort the data and resolve duplicates first (physics_twin.io does)."
             )
-        n_inputs = len(self.model.inputs)
         if inputs is None:
             inputs = np.tile(self.model.default_inputs(), (n, 1))
-        inputs = np.asarray(inputs, dtype=float).reshape(n, -1) if n_inputs else np.zeros((n, 0))
-        if inputs.shape != (n, n_inputs):
-            raise ShapeError(
-                f"`inputs` must have shape ({n}, {n_inputs}) (inputs {list(self.model.input_names)}); got {inputs.shape}."
-            )
+        inputs = self._samples("inputs", inputs, n, self.model.input_names, "inputs", self.model.default_inputs())
         if not np.all(np.isfinite(inputs)):
             raise ParameterError(
                 "`inputs` must be finite; fill or drop missing input samples before filtering (physics_twin.io does)."
             )
-        measurements = np.asarray(measurements, dtype=float)
-        if measurements.ndim == 1 and len(self.measured) == 1:
-            measurements = measurements[:, None]
-        if measurements.shape != (n, len(self.measured)):
-            raise ShapeError(
-                f"`measurements` must have shape ({n}, {len(self.measured)}) (channels {list(self.measured)}); got "
-                f"{measurements.shape}."
-            )
+        measurements = self._samples("measurements", measurements, n, self.measured, "channels", None)
         if np.any(np.isinf(measurements)):
             raise ParameterError("`measurements` must be finite or NaN (missing); got infinite values.")
         if state is None:
             state = self.initial_state(times[0], inputs[0])
-        if tuple(state.names) != self.names:
-            raise ParameterError(f"`state` belongs to a filter over {list(state.names)}, not {list(self.names)}.")
+        if not isinstance(state, FilterState):
+            hint = " (a saved state: restore it with FilterState.from_dict)" if isinstance(state, Mapping) else ""
+            raise ParameterError(f"`state` must be a FilterState or None{hint}; got {type(state).__name__}.")
+        problems = _state_problems(vars(state), self)
+        if problems:
+            raise ParameterError(join_problems("cannot continue from `state`:", problems))
         if times[0] < state.time:
             raise ParameterError(
                 f"`times` must start at or after the state's time {float(state.time)!r} s; got {float(times[0])!r} s."
@@ -713,6 +850,57 @@ class KalmanFilter:
         if freeze.shape != (n,):
             raise ShapeError(f"`freeze_parameters` must have shape ({n},); got {freeze.shape}.")
         return times, inputs, measurements, state, freeze
+
+    @staticmethod
+    def _samples(label, values, n, names, kind, defaults) -> np.ndarray:
+        """``values`` as an (n, len(names)) float matrix, or a typed error naming ``label``.
+
+        A 1-D array is one column (only when there is one name); a mapping name -> 1-D array of n
+        samples (or a constant) is stacked in the order of ``names``, names it omits taking
+        ``defaults`` (an error when ``defaults`` is None).
+        """
+        width = len(names)
+        expected = f"`{label}` must have shape ({n}, {width}) ({kind} {list(names)})"
+        if isinstance(values, Mapping):
+            problems = [unknown_name_message(kind[:-1], str(key), names, f"`{label}`") for key in values if key not in names]
+            missing = [name for name in names if name not in values]
+            if missing and defaults is None:
+                problems.append(f"`{label}` has no samples for {missing}; give every one of {list(names)} (NaN where missing).")
+            shape_problems: list[str] = []
+            matrix = np.tile(np.asarray(defaults if defaults is not None else np.full(width, np.nan), float), (n, 1))
+            for column, name in enumerate(names):
+                if name not in values:
+                    continue
+                try:
+                    column_values = np.asarray(values[name], dtype=float)
+                except (TypeError, ValueError):
+                    problems.append(f"`{label}[{name!r}]` must be numbers; got {_describe(values[name])}.")
+                    continue
+                if column_values.shape not in ((), (n,)):
+                    shape_problems.append(
+                        f"`{label}[{name!r}]` must be a number or have shape ({n},) (one per time); got {column_values.shape}."
+                    )
+                    continue
+                matrix[:, column] = column_values
+            if shape_problems or problems:
+                error = ShapeError if shape_problems else ParameterError
+                header = f"{expected}, or be a mapping of {kind[:-1]} name to {n} samples (or a constant):"
+                raise error(join_problems(header, shape_problems + problems))
+            return matrix
+        try:
+            matrix = np.asarray(values, dtype=float)
+        except (TypeError, ValueError):
+            raise ParameterError(f"{expected} of numbers; got {_describe(values)}.") from None
+        if matrix.ndim == 1 and width == 1:
+            matrix = matrix[:, None]
+        if matrix.shape != (n, width):
+            hint = ""
+            if matrix.shape == (width, n) and width != n:
+                hint = " It looks transposed: pass the array's transpose (one row per sample)."
+            elif matrix.ndim == 1 and matrix.size == n * width and width > 1:
+                hint = f" A 1-D array is accepted only for a single column: reshape it to ({n}, {width})."
+            raise ShapeError(f"{expected}; got {matrix.shape}.{hint}")
+        return matrix
 
     def _codes(self) -> tuple[int, int]:
         """(filter kind code, Jacobian bits) for the compiled loop."""
