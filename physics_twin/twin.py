@@ -181,6 +181,7 @@ class Twin:
         self.system = build_system(config)
         self.model = self.system.model()
         self._check_names()
+        self.channel_map()  # column units against the declared ones, every problem named by its signal
         self.measurement_noise_used: dict[str, float] = self.measurement_noise()
 
     @classmethod

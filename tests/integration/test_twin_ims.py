@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from physics_twin.config import load_config
-from physics_twin.errors import ConfigError
+from physics_twin.errors import ConfigError, UnitError
 from physics_twin.prognostics import validate_rul_document
 from physics_twin.twin import Twin
 
@@ -102,4 +102,13 @@ def test_degenerate_rul_settings_are_refused_in_the_users_units(tmp_path):
     assert "`rul.probability_horizons[0]` must be a duration > 0; got -1 h" in message
     with pytest.raises(ConfigError, match=r"`rul.threshold` must be > 0 for the non-negative state 'bearing.damage'"):
         config.write_text(text.replace("threshold = 2.0", "threshold = -2.0"))
+        Twin.from_file(config)
+
+
+def test_a_measurement_unit_of_the_wrong_dimension_names_the_signal(tmp_path):
+    config = tmp_path / "metres.toml"
+    config.write_text((EXAMPLES / "ims_bearing.toml").read_text().replace('unit = "g0"', 'unit = "m"'))
+    with pytest.raises(
+        UnitError, match=r"`bearing.vibration_level`: column 'Bearing 1' is in 'm' .* but the signal is in 'm/s\^2'"
+    ):
         Twin.from_file(config)
