@@ -106,7 +106,7 @@ class TwinResult:
                 "there is no RUL document to write; add [rul] or leave the path out."
             )
         if rul_target is not None and self.rul_document is not None:
-            validate_rul_document(self.rul_document)  # before any file is written
+            validate_rul_document(self.rul_document, strict=True)  # our own output, before any file is written
         written = [
             write_atomically(paths["netcdf_path"], lambda name: _netcdf_ready(self.dataset).to_netcdf(name, engine="netcdf4"))
         ]

@@ -13,6 +13,13 @@ Censoring: a quantile beyond the prediction horizon is ``{"censored": true, "gre
 (``time``). No field is ever NaN: numbers that are unavailable are ``null`` where the schema
 allows it (the NIS block), and non-finite numbers make a document invalid.
 
+Versioning: ``schema_version`` is ``physics_twin.rul/MAJOR.MINOR.PATCH``. A minor version only adds
+optional fields, so the v1 schema accepts any ``1.x.y`` and unknown properties: that is what a
+consumer checks (``validate_rul_document(document)``, :func:`read_rul_document`). The producer
+check (``strict=True``: :func:`build_rul_document`, :func:`write_rul_document`) derives a strict
+schema from it: no property the schema does not name, and ``schema_version`` ``1.0.x``, the
+version this library writes. Another major version is refused with one message.
+
 Validation uses the ``jsonschema`` library (draft 2020-12) and adds the checks a schema cannot
 express (ordered quantile levels, monotone values, censoring that never switches off again,
 failure probabilities non-decreasing with the horizon, finite numbers). Every problem is listed.
@@ -26,12 +33,14 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import difflib
 import functools
 import hashlib
 import itertools
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -62,6 +71,8 @@ __all__ = [
 #: Version written into every document; consumers of major version 1 accept any ``physics_twin.rul/1.x.y``.
 SCHEMA_VERSION = "physics_twin.rul/1.0.0"
 _SCHEMA_FILE = "rul_contract_v1.schema.json"
+_VERSION = re.compile(r"^physics_twin\.rul/([0-9]+)\.([0-9]+)\.([0-9]+)$")
+_MAJOR, _MINOR = (int(part) for part in _VERSION.match(SCHEMA_VERSION).groups()[:2])  # type: ignore[union-attr]
 _HOUR = 3600.0
 
 
@@ -297,7 +308,7 @@ def build_rul_document(
     Returns
     -------
     dict
-        A document that passes :func:`validate_rul_document`.
+        A document that passes :func:`validate_rul_document` (``strict=True``).
     """
     from physics_twin import __version__
 
@@ -361,7 +372,7 @@ def build_rul_document(
         "data_quality": {"flags": [str(f) for f in data_quality_flags]},
         "recommended_action": recommend_action(rul, utilisation, policy, block["consistent"]),
     }
-    validate_rul_document(document)
+    validate_rul_document(document, strict=True)
     return document
 
 
@@ -371,16 +382,40 @@ def _schema_text() -> str:
     return resources.files("physics_twin.prognostics").joinpath(_SCHEMA_FILE).read_text(encoding="utf-8")
 
 
-def rul_document_schema() -> dict[str, Any]:
-    """The JSON Schema of the contract (a fresh copy)."""
-    return json.loads(_schema_text())
+def _close_objects(node: Any) -> None:
+    """Set ``additionalProperties: false`` on every object schema that names its properties (in place)."""
+    if isinstance(node, dict):
+        if node.get("type") == "object" and "properties" in node:
+            node.setdefault("additionalProperties", False)
+        for item in node.values():
+            _close_objects(item)
+    elif isinstance(node, list):
+        for item in node:
+            _close_objects(item)
 
 
-@functools.lru_cache(maxsize=1)
-def _validator() -> Any:
+def rul_document_schema(strict: bool = False) -> dict[str, Any]:
+    """The JSON Schema of the contract (a fresh copy).
+
+    Parameters
+    ----------
+    strict : bool
+        False (default): the shipped v1 schema, for consumers: any ``physics_twin.rul/1.x.y``,
+        unknown properties allowed. True: the producer's schema derived from it: no unknown
+        properties in any object, ``schema_version`` of this library's minor version (1.0.x).
+    """
+    schema = json.loads(_schema_text())
+    if strict:
+        _close_objects(schema)
+        schema["properties"]["schema_version"]["pattern"] = rf"^physics_twin\.rul/{_MAJOR}\.{_MINOR}\.[0-9]+$"
+    return schema
+
+
+@functools.lru_cache(maxsize=2)
+def _validator(strict: bool) -> Any:
     import jsonschema
 
-    schema = rul_document_schema()
+    schema = rul_document_schema(strict)
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
 
@@ -392,16 +427,39 @@ def _path(parts: Sequence[Any]) -> str:
     return text or "(document)"
 
 
-def _schema_problem(error: Any) -> str:
+def _unknown(error: Any) -> list[str]:
+    """Keys of the failing object that its schema does not name."""
+    known = error.schema.get("properties", {}) if isinstance(error.schema, Mapping) else {}
+    return [str(key) for key in error.instance if key not in known]
+
+
+def _schema_problems(error: Any, strict: bool) -> list[str]:
+    """One line per problem of a jsonschema error."""
     where = list(error.absolute_path)
     if error.validator == "required" and isinstance(error.instance, Mapping):
         missing = [name for name in error.validator_value if name not in error.instance]
-        return "; ".join(f"`{_path([*where, name])}` is missing (required)" for name in missing)
+        unknown = _unknown(error)
+        texts = []
+        for name in missing:
+            close = difflib.get_close_matches(name, unknown, n=1, cutoff=0.75)
+            hint = f"; `{_path([*where, close[0]])}` is present: misspelt?" if close else ""
+            texts.append(f"`{_path([*where, name])}` is missing (required){hint}")
+        return texts
     if error.validator == "type":
-        return f"`{_path(where)}` must be of type {error.validator_value}; got {error.instance!r}"
-    if error.validator == "additionalProperties":
-        return f"`{_path(where)}`: {error.message}"
-    return f"`{_path(where)}`: {error.message}"
+        return [f"`{_path(where)}` must be of type {error.validator_value}; got {error.instance!r}"]
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):  # strict check only
+        return [
+            f"`{_path([*where, name])}` is not a field of physics_twin.rul/{_MAJOR}.{_MINOR} (only the strict check refuses it)"
+            for name in _unknown(error)
+        ]
+    if error.validator == "pattern" and where == ["schema_version"]:
+        if strict:
+            return [
+                f"`schema_version` must be physics_twin.rul/{_MAJOR}.{_MINOR}.PATCH, the version physics_twin writes; "
+                f"got {error.instance!r} (a consumer validates with strict=False)"
+            ]
+        return [f"`schema_version` must be physics_twin.rul/{_MAJOR}.MINOR.PATCH; got {error.instance!r}"]
+    return [f"`{_path(where)}`: {error.message}"]
 
 
 def _non_finite(value: Any, where: list[Any], problems: list[str]) -> None:
@@ -457,19 +515,38 @@ def _quantile_problems(entries: Any, where: list[Any], value_key: str, problems:
                 previous_value = value
 
 
-def validate_rul_document(document: Any) -> None:
+def validate_rul_document(document: Any, *, strict: bool = False) -> None:
     """Check a document against the contract (JSON Schema draft 2020-12 plus semantic checks).
+
+    Parameters
+    ----------
+    document : Any
+        The parsed JSON document.
+    strict : bool
+        False (default, consumer): any ``physics_twin.rul/1.x.y``; properties the v1 schema does not
+        name are ignored (later minor versions add optional fields). True (producer): exactly what
+        this library writes: ``schema_version`` 1.0.x and no unknown property.
 
     Raises
     ------
     ContractError
-        Listing every problem, each naming the field by its path (``rul.operating.quantiles[1].value``).
+        Listing every problem, each naming the field by its path (``rul.operating.quantiles[1].value``);
+        for another major version only that.
     """
     if not isinstance(document, Mapping):
         raise ContractError(f"`document` must be a JSON object (dict); got {type(document).__name__}.")
+    version = document.get("schema_version")
+    match = _VERSION.match(version) if isinstance(version, str) else None
+    if match and int(match[1]) != _MAJOR:
+        raise ContractError(
+            f"the RUL document has schema_version {version!r}, major version {int(match[1])}: this validator reads "
+            f"major version {_MAJOR} only (physics_twin.rul/{_MAJOR}.x.y); another major version may rename or remove "
+            "fields and needs a consumer written for it."
+        )
     problems = [
-        _schema_problem(error)
-        for error in sorted(_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+        problem
+        for error in sorted(_validator(strict).iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+        for problem in _schema_problems(error, strict)
     ]
     _non_finite(document, [], problems)
     rul = document.get("rul")
@@ -500,13 +577,14 @@ def validate_rul_document(document: Any) -> None:
             problems.append(f"`estimate_time` must be a valid ISO 8601 UTC time; got {stamp!r}")
     problems = [p for p in problems if p]
     if problems:
-        raise ContractError(
-            join_problems(f"the RUL document does not satisfy {SCHEMA_VERSION.split('/')[0]} major version 1:", problems)
-        )
+        scope = f"{_MAJOR}.{_MINOR}, strict check of physics_twin's own output" if strict else f"major version {_MAJOR}"
+        raise ContractError(join_problems(f"the RUL document does not satisfy physics_twin.rul {scope}:", problems))
 
 
 # -- files ---------------------------------------------------------------------------------------------
-def write_rul_document(path: str | os.PathLike[str], document: Mapping[str, Any], *, validate: bool = True) -> Path:
+def write_rul_document(
+    path: str | os.PathLike[str], document: Mapping[str, Any], *, validate: bool = True, strict: bool = True
+) -> Path:
     """Write a document atomically (temporary file in the same folder, fsync, ``os.replace``).
 
     Parameters
@@ -518,6 +596,9 @@ def write_rul_document(path: str | os.PathLike[str], document: Mapping[str, Any]
         The document.
     validate : bool
         Validate before writing (default).
+    strict : bool
+        Validate as the producer (default: ``schema_version`` 1.0.x, no unknown property); False
+        accepts any 1.x.y document, e.g. one passed on unchanged (see :func:`validate_rul_document`).
 
     Returns
     -------
@@ -531,7 +612,7 @@ def write_rul_document(path: str | os.PathLike[str], document: Mapping[str, Any]
         no temporary file is left behind.
     """
     if validate:
-        validate_rul_document(document)
+        validate_rul_document(document, strict=strict)
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
@@ -561,8 +642,8 @@ def write_rul_document(path: str | os.PathLike[str], document: Mapping[str, Any]
     return target
 
 
-def read_rul_document(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read and validate a document written by :func:`write_rul_document`.
+def read_rul_document(path: str | os.PathLike[str], *, strict: bool = False) -> dict[str, Any]:
+    """Read and validate a document (as a consumer: any 1.x.y; ``strict``: see :func:`validate_rul_document`).
 
     Raises
     ------
@@ -573,5 +654,5 @@ def read_rul_document(path: str | os.PathLike[str]) -> dict[str, Any]:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ContractError(f"{os.fspath(path)!r} is not valid JSON: {exc}") from exc
-    validate_rul_document(document)
+    validate_rul_document(document, strict=strict)
     return document

@@ -1,4 +1,4 @@
-"""The RUL contract: building, validation messages, JSON round trip, atomic writing, the action rule."""
+"""The RUL contract: building, validation messages, versioning, JSON round trip, atomic writing, the action rule."""
 
 from __future__ import annotations
 
@@ -76,14 +76,16 @@ def document(model, spread_rul):
     return _document(model, spread_rul)
 
 
-def test_schema_is_valid_draft_2020_12():
+@pytest.mark.parametrize("strict", [False, True])
+def test_schema_is_valid_draft_2020_12(strict):
     import jsonschema
 
-    jsonschema.Draft202012Validator.check_schema(rul_document_schema())
+    jsonschema.Draft202012Validator.check_schema(rul_document_schema(strict=strict))
 
 
 def test_built_document_validates_and_round_trips(document, spread_rul):
     validate_rul_document(document)
+    validate_rul_document(document, strict=True)  # what physics_twin emits passes the producer check
     assert document["schema_version"] == SCHEMA_VERSION
     text = json.dumps(document, allow_nan=False)  # raises on NaN
     assert json.loads(text) == document
@@ -132,10 +134,7 @@ def test_wrong_type_is_named(document):
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (
-            lambda d: d.update(schema_version="physics_twin.rul/2.0.0"),
-            r"`schema_version`: 'physics_twin.rul/2.0.0' does not match",
-        ),
+        (lambda d: d.update(schema_version="physics_twin.rul/1.0"), r"`schema_version` must be physics_twin.rul/1.MINOR.PATCH"),
         (
             lambda d: d["health_indicators"][0].update(value=float("nan")),
             r"`health_indicators\[0\].value` must be a finite number",
@@ -156,7 +155,6 @@ def test_wrong_type_is_named(document):
             lambda d: d["failure_probability"][2].update(probability=0.0) or d["failure_probability"][1].update(probability=0.5),
             r"`failure_probability` must not decrease",
         ),
-        (lambda d: d.update(surplus=1), r"Additional properties are not allowed \('surplus' was unexpected\)"),
         (lambda d: d["recommended_action"].update(action="panic"), r"`recommended_action.action`: 'panic' is not one of"),
         (lambda d: d.update(estimate_time="2026-03-01 08:00"), r"`estimate_time`: '2026-03-01 08:00' does not match"),
     ],
@@ -166,6 +164,65 @@ def test_invalid_documents_are_rejected(document, edit, message):
     edit(broken)
     with pytest.raises(ContractError, match=message):
         validate_rul_document(broken)
+
+
+# -- versioning: consumers accept any 1.x.y with unknown fields; the producer check is strict --------------
+def _later_minor(document):
+    """The document as a hypothetical physics_twin.rul/1.7.3 producer would write it: optional fields added."""
+    later = copy.deepcopy(document)
+    later["schema_version"] = "physics_twin.rul/1.7.3"
+    later["site"] = {"plant": "line-2"}
+    later["model"]["training_window_h"] = 720.0
+    later["rul"]["operating"]["quantiles"][0]["standard_error"] = 0.4
+    return later
+
+
+def test_consumer_accepts_later_minor_version_with_added_fields(tmp_path, document):
+    later = _later_minor(document)
+    validate_rul_document(later)
+    target = tmp_path / "rul.json"
+    target.write_text(json.dumps(later), encoding="utf-8")
+    assert read_rul_document(target) == later
+    write_rul_document(tmp_path / "relayed.json", later, strict=False)  # passed on unchanged
+
+
+def test_producer_check_refuses_added_fields_and_other_minor_versions(tmp_path, document):
+    later = _later_minor(document)
+    with pytest.raises(ContractError, match="strict check of physics_twin's own output") as info:
+        validate_rul_document(later, strict=True)
+    message = str(info.value)
+    assert "`schema_version` must be physics_twin.rul/1.0.PATCH" in message
+    for field in ("site", "model.training_window_h", "rul.operating.quantiles[0].standard_error"):
+        assert f"`{field}` is not a field of physics_twin.rul/1.0" in message
+    with pytest.raises(ContractError, match=r"`surplus` is not a field"):
+        write_rul_document(tmp_path / "rul.json", dict(document, surplus=1))  # the writer checks strictly by default
+    assert os.listdir(tmp_path) == []
+    validate_rul_document(dict(document, schema_version="physics_twin.rul/1.0.4"), strict=True)  # patch versions agree
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_other_major_version_is_refused_with_one_message(document, strict):
+    newer = dict(copy.deepcopy(document), schema_version="physics_twin.rul/2.0.0", surplus=1)
+    del newer["asset_id"]
+    with pytest.raises(ContractError) as info:
+        validate_rul_document(newer, strict=strict)
+    assert str(info.value) == (
+        "the RUL document has schema_version 'physics_twin.rul/2.0.0', major version 2: this validator reads major "
+        "version 1 only (physics_twin.rul/1.x.y); another major version may rename or remove fields and needs a "
+        "consumer written for it."
+    )
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_misspelt_required_field_fails(document, strict):
+    broken = _later_minor(document) if not strict else copy.deepcopy(document)
+    broken["model"]["parameter_set_verison"] = broken["model"].pop("parameter_set_version")
+    with pytest.raises(
+        ContractError,
+        match=r"`model.parameter_set_version` is missing \(required\); `model.parameter_set_verison` is present: misspelt\?",
+    ) as info:
+        validate_rul_document(broken, strict=strict)
+    assert ("`model.parameter_set_verison` is not a field" in str(info.value)) is strict
 
 
 def test_censoring_cannot_switch_off(document):
