@@ -53,6 +53,7 @@ class _Progress:
 
 def _run(args: argparse.Namespace) -> int:
     from physics_twin.io.outputs import check_output_paths
+    from physics_twin.io.readers import check_data_file
     from physics_twin.twin import Twin
 
     twin = Twin.from_file(args.config)
@@ -62,6 +63,7 @@ def _run(args: argparse.Namespace) -> int:
         {"--out": args.out, "--rul-json": (args.rul_json or default_rul) if wants_rul else None},
         inputs={"CONFIG": args.config, "--data": args.data},
     )
+    check_data_file(args.data, "--data")
     out, rul_json = paths["--out"], paths.get("--rul-json")
     started = time.perf_counter()
     data = twin.read(args.data)
@@ -77,6 +79,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
+    from physics_twin.io.readers import check_data_file
     from physics_twin.twin import Twin
 
     twin = Twin.from_file(args.config)
@@ -84,6 +87,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         raise PhysicsTwinError(
             f"configuration {args.config!r} has no [calibration] table: name the parameters and the window to fit."
         )
+    check_data_file(args.data, "--data")
     data = twin.read(args.data)
     fit = twin.calibrate(data)
     print(f"{'parameter':<40} {'value':>12} {'std':>11} {'95 % CI':>27}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -24,7 +25,7 @@ from physics_twin.io._times import NAT, check_timezone, describe_rows, parse_tim
 from physics_twin.io.channels import Channel, ChannelMap
 from physics_twin.io.sensor_data import DataQuality, DataQualityWarning, SensorData, default_gap_threshold
 
-__all__ = ["DUPLICATE_POLICIES", "from_dataframe", "read_sensor_csv"]
+__all__ = ["DUPLICATE_POLICIES", "check_data_file", "from_dataframe", "read_sensor_csv"]
 
 #: Accepted values of ``duplicates``.
 DUPLICATE_POLICIES = ("mean", "first", "last", "error")
@@ -102,9 +103,7 @@ def read_sensor_csv(
     >>> data = read_sensor_csv("skab/valve1/0.csv", channels, time_column="datetime", separator=";")  # doctest: +SKIP
     """
     channels = _check_options(channels, timezone, duplicates, gap_threshold, time_column)
-    file = Path(path)
-    if not file.is_file():
-        raise DataError(_no_file_message(file))
+    file = check_data_file(path)
     try:
         header = list(pd.read_csv(file, sep=separator, nrows=0, encoding=encoding).columns)
     except pd.errors.EmptyDataError:
@@ -216,14 +215,21 @@ def _unreadable(file: Path, exc: Exception, encoding: str, separator: str) -> st
     return f"cannot read {str(file)!r}: {exc}. Check `encoding` ({encoding!r}) and `separator` ({separator!r})."
 
 
-def _no_file_message(file: Path) -> str:
+def check_data_file(path: str | os.PathLike[str], argument: str = "path") -> Path:
+    """``path`` as a :class:`~pathlib.Path` when it is an existing file, else a :class:`DataError` naming ``argument``
+    (the missing folder, or files with similar names in the folder)."""
+    file = Path(path)
+    if file.is_file():
+        return file
     parent = file.parent
     if not parent.is_dir():
-        return f"`path` must be an existing file; got {str(file)!r} (its directory {str(parent)!r} does not exist)."
+        raise DataError(
+            f"`{argument}` must be an existing file; got {str(file)!r} (its directory {str(parent)!r} does not exist)."
+        )
     close = closest_names(file.name, [p.name for p in parent.iterdir() if p.is_file()])
     hint = f" Files with similar names there: {', '.join(close)}." if close else ""
     kind = "is a directory" if file.is_dir() else "no such file"
-    return f"`path` must be an existing file; got {str(file)!r} ({kind}).{hint}"
+    raise DataError(f"`{argument}` must be an existing file; got {str(file)!r} ({kind}).{hint}")
 
 
 def _resolve_time_column(time_column: str | int, header: list[str], problems: list[str]) -> str:

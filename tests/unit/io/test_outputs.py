@@ -109,3 +109,12 @@ def test_cli_fmu_simulate_checks_its_output_before_loading(tmp_path, capsys):
     status = main(["fmu", "simulate", str(tmp_path / "missing.fmu"), "-o", str(tmp_path / "no" / "x.csv")])
     assert status == 2
     assert "`--output` must be in an existing folder" in capsys.readouterr().err
+
+
+def test_cli_names_a_missing_data_file_by_its_option(tmp_path, capsys):
+    for command in ("run", "calibrate"):
+        extra = ["--out", str(tmp_path / "r.nc")] if command == "run" else []
+        assert main([command, str(IMS_CONFIG), "--data", str(IMS_DATA.with_name("bearing_test_9.csv")), *extra]) == 2
+        err = capsys.readouterr().err
+        assert "`--data` must be an existing file" in err and "similar names there: bearing_test_2.csv" in err
+    assert list(tmp_path.iterdir()) == []
