@@ -19,9 +19,8 @@ import sys
 import time
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 
-from physics_twin.errors import PhysicsTwinError
+from physics_twin.errors import OutputError, PhysicsTwinError
 
 __all__ = ["main"]
 
@@ -57,12 +56,21 @@ def _run(args: argparse.Namespace) -> int:
     from physics_twin.twin import Twin
 
     twin = Twin.from_file(args.config)
-    wants_rul = twin.config.rul is not None
-    default_rul = Path(args.out).with_suffix(".rul.json") if args.out.strip() else None
-    paths = check_output_paths(
-        {"--out": args.out, "--rul-json": (args.rul_json or default_rul) if wants_rul else None},
-        inputs={"CONFIG": args.config, "--data": args.data},
-    )
+    inputs = {"CONFIG": args.config, "--data": args.data}
+    if twin.config.rul is None:
+        if args.rul_json is not None:
+            raise OutputError(
+                f"`--rul-json` {args.rul_json!r} given, but configuration {args.config!r} has no [rul] table: "
+                "there is no RUL document to write; add [rul] or leave the option out."
+            )
+        paths = check_output_paths({"--out": args.out}, inputs)
+    elif args.rul_json is not None:
+        paths = check_output_paths({"--out": args.out, "--rul-json": args.rul_json}, inputs)
+    else:  # the default beside --out: checked after --out, so a problem of --out is not reported twice
+        paths = check_output_paths({"--out": args.out}, inputs)
+        default = paths["--out"].with_suffix(".rul.json")
+        paths |= check_output_paths({"--rul-json (default: --out with .rul.json)": default}, {**inputs, "--out": paths["--out"]})
+        paths["--rul-json"] = default
     check_data_file(args.data, "--data")
     out, rul_json = paths["--out"], paths.get("--rul-json")
     started = time.perf_counter()
@@ -123,7 +131,7 @@ def _components(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from physics_twin.demo import run_demo
 
-    return run_demo(Path(args.out), quiet=args.quiet)
+    return run_demo(args.out, quiet=args.quiet)
 
 
 def build_parser() -> argparse.ArgumentParser:

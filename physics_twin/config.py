@@ -250,8 +250,7 @@ class _Reader:
             return default
         seconds = self._seconds(raw, where, default)
         if positive and seconds <= 0.0:  # NaN (already reported) compares False
-            shown = f"{raw.get('value')!r} {raw.get('unit', 's')}" if isinstance(raw, Mapping) else f"{raw!r} s"
-            self.problems.append(f"`{where}` must be a duration > 0; got {shown}.")
+            self.problems.append(f"`{where}` must be a duration > 0; got {_duration_text(raw)}.")
         return seconds
 
     def _seconds(self, raw: Any, where: str, default: Any) -> float:
@@ -556,8 +555,8 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
         seed = spec.get("seed", 0)
         if not (isinstance(samples, int) and samples >= 10):
             r.problems.append(f"`rul.samples` must be an integer >= 10; got {samples!r}.")
-        if not isinstance(seed, int):
-            r.problems.append(f"`rul.seed` must be an integer; got {seed!r}.")
+        if not (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
+            r.problems.append(f"`rul.seed` must be an integer >= 0 (numpy's seed); got {seed!r}.")
         rul = RulConfig(
             failure_mode=r.text(spec, "failure_mode", "rul"),
             indicator=r.text(spec, "indicator", "rul"),
@@ -578,6 +577,18 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
             ),
             utilisation=r.number(spec.get("utilisation"), "rul.utilisation", positive=True, default=1.0),
         )
+    if rul is not None and math.isfinite(rul.horizon) and rul.horizon > 0.0:
+        horizon_text = _duration_text(spec.get("horizon"))
+        if rul.step > rul.horizon:
+            r.problems.append(
+                f"`rul.step` ({_duration_text(spec.get('step', 600.0))}) must not exceed `rul.horizon` ({horizon_text})."
+            )
+        for i, (value, raw_value) in enumerate(zip(rul.probability_horizons, spec.get("probability_horizons", []), strict=True)):
+            if value > rul.horizon:
+                r.problems.append(
+                    f"`rul.probability_horizons[{i}]` ({_duration_text(raw_value)}) must not exceed `rul.horizon` "
+                    f"({horizon_text}): the prediction does not look that far."
+                )
     outputs = {k: str(v) for k, v in r.table(raw.get("outputs"), "outputs").items()}
     r.unknown_keys(outputs, {"netcdf", "rul_json"}, "outputs")
     if r.problems:
@@ -598,6 +609,13 @@ def parse_config(raw: Mapping[str, Any], source: str = "<dict>") -> TwinConfig:
         outputs,
         source,
     )
+
+
+def _duration_text(raw: Any) -> str:
+    """A duration as the user wrote it: ``{value, unit}`` as "2 h", a bare number as seconds."""
+    if isinstance(raw, Mapping):
+        return f"{raw.get('value')!r} {raw.get('unit', 's')}"
+    return f"{raw!r} s"
 
 
 def load_config(path: str | Path) -> TwinConfig:

@@ -146,10 +146,14 @@ def _ims(examples: Path, out: Path, say) -> None:
     say(f"    wrote {nc} and {rul_json}")
 
 
-def run_demo(out: Path, quiet: bool = False) -> int:
+def run_demo(out: str | Path, quiet: bool = False) -> int:
     """Run both demos, writing into ``out``; returns the exit status."""
     started = time.perf_counter()
+    if str(out).strip() == "":
+        raise OutputError("`--out` must be a folder path; got an empty string.")
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"`--out` must be a folder for the demo's outputs; {str(out)!r} is a file.")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -19,6 +19,7 @@ RUL JSON, each written atomically) plus the document and the flagged events.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import warnings
@@ -40,9 +41,9 @@ from physics_twin.errors import ConfigError, DataError, OutputError, join_proble
 from physics_twin.estimation import EstimatedParameter, UnscentedKalmanFilter, create_filter
 from physics_twin.estimation.batch import Experiment, FitResult, fit_parameters
 from physics_twin.estimation.ukf import consistency_summary
-from physics_twin.io import ChannelMap, SensorData, read_sensor_csv
-from physics_twin.io.outputs import check_output_paths, write_atomically
-from physics_twin.prognostics.contract import build_rul_document, parameter_set_hash, validate_rul_document, write_rul_document
+from physics_twin.io import ChannelMap, DataQualityWarning, SensorData, read_sensor_csv
+from physics_twin.io.outputs import check_output_paths, write_files_atomically
+from physics_twin.prognostics.contract import build_rul_document, parameter_set_hash, rul_document_text
 from physics_twin.prognostics.rul import FailureThreshold, LoadScenario, Posterior, RULDistribution, predict_rul
 from physics_twin.quality.deviation import DeviationEvent, track_deviation
 
@@ -97,29 +98,27 @@ class TwinResult:
         OutputError
             A path cannot be written, or a RUL document was asked for from a twin without ``[rul]``.
         """
-        paths = check_output_paths({"netcdf_path": netcdf_path, "rul_json_path": rul_json_path})
+        attrs = self.dataset.attrs
+        paths = check_output_paths(
+            {"netcdf_path": netcdf_path, "rul_json_path": rul_json_path},
+            inputs={"data": attrs.get("data_source"), "config": attrs.get("config_source")},
+        )
         rul_target = paths.get("rul_json_path")
-        rul_configured = self.rul_document is not None or "rul_status" in self.dataset.attrs
+        rul_configured = self.rul_document is not None or "rul_status" in attrs
         if rul_target is not None and not rul_configured:
             raise OutputError(
                 f"`rul_json_path` {str(rul_target)!r} given, but the twin's configuration has no [rul] table: "
                 "there is no RUL document to write; add [rul] or leave the path out."
             )
+        files = {
+            "netcdf_path": (paths["netcdf_path"], lambda name: _netcdf_ready(self.dataset).to_netcdf(name, engine="netcdf4"))
+        }
         if rul_target is not None and self.rul_document is not None:
-            validate_rul_document(self.rul_document, strict=True)  # our own output, before any file is written
-        written = [
-            write_atomically(paths["netcdf_path"], lambda name: _netcdf_ready(self.dataset).to_netcdf(name, engine="netcdf4"))
-        ]
-        if rul_target is not None and self.rul_document is not None:
-            written.append(write_rul_document(rul_target, self.rul_document))
+            text = rul_document_text(self.rul_document)  # validated as our own output before any file is written
+            files["rul_json_path"] = (rul_target, lambda name: Path(name).write_text(text, encoding="utf-8"))
+        written = write_files_atomically(files)
         if rul_target is not None and self.rul_document is None and rul_target.exists():
-            rul_target.unlink()
-            warnings.warn(
-                f"removed {str(rul_target)!r}: it held an earlier run's RUL estimate and this run has none "
-                f"({self.dataset.attrs['rul_status']}).",
-                UserWarning,
-                stacklevel=2,
-            )
+            _remove_stale_rul_document(rul_target, attrs["rul_status"])
         return written
 
     def summary(self) -> str:
@@ -286,6 +285,13 @@ class Twin:
             outside = (values[:, column] < bounds[0]) | (values[:, column] > bounds[1])
             values[outside, column] = np.nan
             dropped[channel.name] = int(outside.sum())
+            if dropped[channel.name] and not np.isfinite(values[:, column]).any():
+                warnings.warn(
+                    f"every reading of column {channel.column!r} ({channel.name}) lies outside its valid_range "
+                    f"{list(channel.valid_range)} [{channel.unit}]: the signal drops out of every update and fit.",
+                    DataQualityWarning,
+                    stacklevel=2,
+                )
         return values, dropped
 
     def measurement_noise(self) -> dict[str, float]:
@@ -380,6 +386,13 @@ class Twin:
                 f"calibration window {list(settings.window)} s holds {int(window.sum())} sample(s); at least 2 are needed."
             )
         index = np.flatnonzero(window)
+        readings = int(np.isfinite(measurements[index]).sum())
+        if readings <= len(settings.parameters):
+            names = ", ".join(m.name for m in self.config.measurements)
+            raise DataError(
+                f"calibration window {list(settings.window)} s holds {readings} finite reading(s) of {names}; "
+                f"fitting {len(settings.parameters)} parameter(s) needs more (check the columns and valid_range)."
+            )
         x0 = self._initial_states(index[0], measurements, self.model.parameter_values, times, invert_outputs=False)
         experiment = Experiment(times[index], inputs[index], measurements[index], x0, settings.warmup)
         return fit_parameters(
@@ -769,6 +782,27 @@ def trailing_median(times: np.ndarray, values: np.ndarray, window: float) -> np.
         if segment.size:
             result[k] = float(np.median(segment))
     return result
+
+
+def _remove_stale_rul_document(path: Path, status: str) -> None:
+    """Remove an earlier run's RUL document at ``path`` (this run has none); leave any other file alone."""
+    try:
+        version = json.loads(path.read_text(encoding="utf-8")).get("schema_version", "")
+    except (OSError, ValueError, AttributeError):
+        version = ""
+    if not str(version).startswith("physics_twin.rul/"):
+        warnings.warn(
+            f"left {str(path)!r} untouched: this run has no RUL estimate ({status}), and that file is not a RUL document.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return
+    path.unlink()
+    warnings.warn(
+        f"removed {str(path)!r}: it held an earlier run's RUL estimate and this run has none ({status}).",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _netcdf_ready(dataset: xr.Dataset) -> xr.Dataset:

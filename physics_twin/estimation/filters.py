@@ -855,12 +855,14 @@ class KalmanFilter:
     def _samples(label, values, n, names, kind, defaults) -> np.ndarray:
         """``values`` as an (n, len(names)) float matrix, or a typed error naming ``label``.
 
-        A 1-D array is one column (only when there is one name); a mapping name -> 1-D array of n
-        samples (or a constant) is stacked in the order of ``names``, names it omits taking
+        A 1-D array is one column (only when there is one name); a mapping (or a data frame) name -> 1-D
+        array of n samples (or a constant) is stacked in the order of ``names``, names it omits taking
         ``defaults`` (an error when ``defaults`` is None).
         """
         width = len(names)
         expected = f"`{label}` must have shape ({n}, {width}) ({kind} {list(names)})"
+        if hasattr(values, "columns") and hasattr(values, "to_numpy"):  # a data frame: its columns by name, never by position
+            values = {str(column): values[column].to_numpy() for column in values.columns}
         if isinstance(values, Mapping):
             problems = [unknown_name_message(kind[:-1], str(key), names, f"`{label}`") for key in values if key not in names]
             missing = [name for name in names if name not in values]

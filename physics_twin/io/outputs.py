@@ -8,6 +8,7 @@ data.csv`` would otherwise replace the sensor data with NetCDF).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Callable, Mapping
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from physics_twin.errors import OutputError, join_problems
 
-__all__ = ["check_output_paths", "publish_mode", "write_atomically"]
+__all__ = ["check_output_paths", "publish_mode", "write_atomically", "write_files_atomically"]
 
 #: Permissions of the files we publish (``mkstemp`` creates 0600; results are meant to be shared like any file).
 FILE_MODE = 0o644
@@ -28,22 +29,51 @@ def publish_mode(path: str | os.PathLike[str]) -> None:
     os.chmod(path, FILE_MODE & ~umask)
 
 
-def write_atomically(path: str | os.PathLike[str], write: Callable[[str], None]) -> Path:
-    """Call ``write(temporary_name)`` on a temporary file beside ``path``, then rename it into place.
+def write_files_atomically(files: Mapping[str, tuple[str | os.PathLike[str], Callable[[str], None]]]) -> list[Path]:
+    """Write several files all or nothing; returns their paths.
 
-    On any failure the temporary file is removed and ``path`` is untouched. Returns ``path``.
+    ``files`` maps an argument name (for messages) to ``(path, write)``; ``write(temporary_name)`` fills a
+    temporary file beside ``path``. Only when every file is complete on disk (fsync) are they renamed into
+    place, so a failure (a full disk, a writer's error) leaves every target as it was and no temporary file.
+
+    Raises
+    ------
+    OutputError
+        When the operating system or the file library fails to write a file (named by its argument).
     """
-    target = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
+    temporaries: list[tuple[str, Path]] = []
     try:
-        write(temporary)
-        publish_mode(temporary)
-        os.replace(temporary, target)
+        for argument, (path, write) in files.items():
+            target = Path(path)
+            try:
+                handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+                os.close(handle)
+                temporaries.append((temporary, target))
+                write(temporary)
+                with open(temporary, "rb+") as written:
+                    os.fsync(written.fileno())
+            except (OSError, RuntimeError) as exc:  # netCDF4 reports a full disk as RuntimeError("NetCDF: HDF error")
+                raise OutputError(f"`{argument}` {str(target)!r} could not be written: {exc}.") from exc
+            publish_mode(temporary)
+        for temporary, target in temporaries:
+            os.replace(temporary, target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        for temporary, _ in temporaries:
+            Path(temporary).unlink(missing_ok=True)
         raise
-    return target
+    for folder in {target.parent for _, target in temporaries}:
+        with contextlib.suppress(OSError):  # make the renames durable where the platform allows it
+            descriptor = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+    return [target for _, target in temporaries]
+
+
+def write_atomically(path: str | os.PathLike[str], write: Callable[[str], None], argument: str = "path") -> Path:
+    """One file by :func:`write_files_atomically`: ``write(temporary_name)``, then renamed into place."""
+    return write_files_atomically({argument: (path, write)})[0]
 
 
 def check_output_paths(
@@ -76,6 +106,9 @@ def check_output_paths(
         folder = path.parent
         if path.is_dir():
             problems.append(f"`{name}` must be a file path; {str(path)!r} is a folder.")
+        elif path.is_symlink() or (path.exists() and not path.is_file()):
+            kind = "a symbolic link" if path.is_symlink() else "not a regular file (a device, FIFO or socket)"
+            problems.append(f"`{name}` {str(path)!r} is {kind}: it would be replaced, not written through; give a file path.")
         elif not folder.is_dir():
             problems.append(f"`{name}` must be in an existing folder; {str(folder)!r} does not exist.")
         else:

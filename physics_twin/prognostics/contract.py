@@ -41,7 +41,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +51,7 @@ from typing import Any
 import numpy as np
 
 from physics_twin.errors import DataError, ParameterError, join_problems
+from physics_twin.io.outputs import write_atomically
 from physics_twin.prognostics.rul import RULDistribution, _aware_utc, _check_utilisation, _iso
 
 __all__ = [
@@ -64,6 +64,7 @@ __all__ = [
     "read_rul_document",
     "recommend_action",
     "rul_document_schema",
+    "rul_document_text",
     "validate_rul_document",
     "write_rul_document",
 ]
@@ -611,35 +612,28 @@ def write_rul_document(
         When the document is invalid or cannot be serialised; the target is then untouched and
         no temporary file is left behind.
     """
-    if validate:
-        validate_rul_document(document, strict=strict)
+    text = rul_document_text(document, validate=validate, strict=strict)
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise ContractError(f"`path` must be in an existing folder; {str(folder)!r} does not exist.")
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    return write_atomically(target, lambda name: Path(name).write_text(text, encoding="utf-8"), "path")
+
+
+def rul_document_text(document: Mapping[str, Any], *, validate: bool = True, strict: bool = True) -> str:
+    """The document as the JSON text :func:`write_rul_document` writes (validated first, as there).
+
+    Raises
+    ------
+    ContractError
+        When the document is invalid or cannot be serialised (NaN, objects JSON does not know).
+    """
+    if validate:
+        validate_rul_document(document, strict=strict)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            try:
-                json.dump(document, handle, indent=2, allow_nan=False, ensure_ascii=False)
-            except (TypeError, ValueError) as exc:
-                raise ContractError(f"cannot serialise the RUL document to JSON: {exc}") from exc
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable where the platform allows it
-        directory = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
-    return target
+        return json.dumps(document, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    except (TypeError, ValueError) as exc:
+        raise ContractError(f"cannot serialise the RUL document to JSON: {exc}") from exc
 
 
 def read_rul_document(path: str | os.PathLike[str], *, strict: bool = False) -> dict[str, Any]:

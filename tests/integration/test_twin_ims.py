@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from physics_twin.config import load_config
-from physics_twin.errors import ConfigError, UnitError
+from physics_twin.errors import ConfigError, DataError, UnitError
+from physics_twin.io import DataQualityWarning
 from physics_twin.prognostics import validate_rul_document
 from physics_twin.twin import Twin
 
@@ -112,3 +113,35 @@ def test_a_measurement_unit_of_the_wrong_dimension_names_the_signal(tmp_path):
         UnitError, match=r"`bearing.vibration_level`: column 'Bearing 1' is in 'm' .* but the signal is in 'm/s\^2'"
     ):
         Twin.from_file(config)
+
+
+def test_rul_seed_and_horizons_are_checked_against_each_other(tmp_path):
+    text = (EXAMPLES / "ims_bearing.toml").read_text()
+    bad = (
+        text.replace("seed = 2004", "seed = -1")
+        .replace("step = 3600.0", "step = 3600000.0")
+        .replace('{ value = 7, unit = "d" }', '{ value = 30, unit = "d" }')
+    )
+    config = tmp_path / "bad.toml"
+    config.write_text(bad)
+    with pytest.raises(ConfigError) as caught:
+        Twin.from_file(config)
+    message = str(caught.value)
+    assert "`rul.seed` must be an integer >= 0 (numpy's seed); got -1" in message
+    assert "`rul.step` (3600000.0 s) must not exceed `rul.horizon` (500 h)" in message
+    assert "`rul.probability_horizons[1]` (30 d) must not exceed `rul.horizon` (500 h)" in message
+
+
+def test_calibration_without_usable_readings_is_an_error_not_a_certain_fit(tmp_path):
+    # every reading 0.001 g: below the sensor's valid_range [0.01, 50] g, so none is usable
+    lines = DATA.read_text().splitlines()
+    rows = [line.split(",") for line in lines[1:200]]
+    excerpt = tmp_path / "stopped.csv"
+    excerpt.write_text("\n".join([lines[0], *(",".join([r[0], "0.001", *r[2:]]) for r in rows)]) + "\n")
+    twin = Twin.from_file(EXAMPLES / "ims_bearing.toml")
+    data = twin.read(excerpt)
+    with (
+        pytest.warns(DataQualityWarning, match=r"every reading of column 'Bearing 1' .* lies outside its valid_range"),
+        pytest.raises(DataError, match=r"calibration window \[0.0, 36000.0\] s holds 0 finite reading\(s\) of bearing"),
+    ):
+        twin.calibrate(data)

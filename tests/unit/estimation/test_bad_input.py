@@ -10,6 +10,7 @@ import copy
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from physics_twin.errors import ParameterError, ShapeError
@@ -114,6 +115,16 @@ def test_mapping_inputs_are_stacked_in_declared_order(motor):
     np.testing.assert_array_equal(
         constant["mean_transformed"].values, flt.run(times, inputs, measurements)[0]["mean_transformed"].values
     )
+
+
+def test_data_frames_are_matched_by_column_name_not_position(motor):
+    flt, times, inputs, measurements = motor
+    reference, _ = flt.run(times, inputs, measurements)
+    swapped = pd.DataFrame({"shaft_speed": measurements[:, 1], "current": measurements[:, 0]})  # not the channel order
+    by_name, _ = flt.run(times, pd.DataFrame({"voltage": inputs[:, 0], "load_torque": inputs[:, 1]}), swapped)
+    np.testing.assert_array_equal(by_name["mean_transformed"].values, reference["mean_transformed"].values)
+    with pytest.raises(ParameterError, match=r"unknown channel 'speed'"):
+        flt.run(times, inputs, pd.DataFrame({"speed": measurements[:, 1], "current": measurements[:, 0]}))
 
 
 def test_bad_mappings_are_rejected_with_the_names(motor):

@@ -13,7 +13,7 @@ import xarray as xr
 
 from physics_twin.cli import main
 from physics_twin.errors import OutputError
-from physics_twin.io.outputs import check_output_paths, write_atomically
+from physics_twin.io.outputs import check_output_paths, write_atomically, write_files_atomically
 from physics_twin.twin import TwinResult
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -57,7 +57,7 @@ def test_write_atomically_leaves_nothing_on_failure_and_publishes_readable_files
         Path(name).write_text("half")
         raise RuntimeError("disk full")
 
-    with pytest.raises(RuntimeError, match="disk full"):
+    with pytest.raises(OutputError, match=r"`path` '.*table\.csv' could not be written: disk full"):
         write_atomically(target, fail)
     assert target.read_text() == "old\n"
     assert list(tmp_path.iterdir()) == [target]
@@ -83,7 +83,7 @@ def test_write_refuses_a_rul_path_without_a_rul_table_before_writing(tmp_path):
 
 def test_write_removes_a_stale_rul_document_when_this_run_has_none(tmp_path):
     stale = tmp_path / "r.rul.json"
-    stale.write_text('{"recommended_action": {"action": "stop"}}')
+    stale.write_text('{"schema_version": "physics_twin.rul/1.0.0", "recommended_action": {"action": "stop"}}')
     with pytest.warns(UserWarning, match=r"removed .*r\.rul\.json.*earlier run's RUL estimate.*onset not reached"):
         written = _result("degradation onset not reached").write(tmp_path / "r.nc", stale)
     assert written == [tmp_path / "r.nc"]
@@ -117,4 +117,73 @@ def test_cli_names_a_missing_data_file_by_its_option(tmp_path, capsys):
         assert main([command, str(IMS_CONFIG), "--data", str(IMS_DATA.with_name("bearing_test_9.csv")), *extra]) == 2
         err = capsys.readouterr().err
         assert "`--data` must be an existing file" in err and "similar names there: bearing_test_2.csv" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_special_files_and_symbolic_links_are_refused_not_replaced(tmp_path):
+    regular = tmp_path / "real.nc"
+    regular.write_text("keep")
+    link = tmp_path / "link.nc"
+    link.symlink_to(regular)
+    with pytest.raises(OutputError, match=r"`--out` '.*link\.nc' is a symbolic link: it would be replaced"):
+        check_output_paths({"--out": link})
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "pipe.nc"
+        os.mkfifo(fifo)
+        with pytest.raises(OutputError, match=r"`--out` '.*pipe\.nc' is not a regular file \(a device, FIFO or socket\)"):
+            check_output_paths({"--out": fifo})
+    assert link.is_symlink() and regular.read_text() == "keep"
+
+
+def test_several_files_are_written_all_or_nothing(tmp_path):
+    first, second = tmp_path / "a.nc", tmp_path / "a.rul.json"
+    first.write_text("old a")
+
+    def full_disk(name):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OutputError, match=r"`--rul-json` '.*a\.rul\.json' could not be written: \[Errno 28\] No space left"):
+        write_files_atomically({"--out": (first, lambda name: Path(name).write_text("new a")), "--rul-json": (second, full_disk)})
+    assert first.read_text() == "old a" and not second.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.nc"]  # no temporary file left
+
+
+def test_a_file_that_is_not_a_rul_document_is_never_removed(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    with pytest.warns(UserWarning, match=r"left .*notes\.txt' untouched: .* not a RUL document"):
+        _result("degradation onset not reached").write(tmp_path / "r.nc", notes)
+    assert notes.read_text() == "my notes"
+
+
+def test_write_refuses_to_replace_the_data_it_was_run_on(tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("t,x\n")
+    result = _result(None)
+    result.dataset.attrs["data_source"] = str(data)
+    with pytest.raises(OutputError, match=r"`netcdf_path` .* is the input `data`"):
+        result.write(data)
+    assert data.read_text() == "t,x\n"
+
+
+def test_rul_documents_are_written_with_the_umask_like_every_output(tmp_path):
+    from physics_twin.prognostics import write_rul_document
+
+    previous = os.umask(0o077)
+    try:
+        path = write_rul_document(tmp_path / "r.rul.json", {"schema_version": "physics_twin.rul/1.0.0"}, validate=False)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_cli_rul_json_options_that_cannot_be_honoured_are_refused(tmp_path, capsys):
+    skab = EXAMPLES / "skab_pump_motor.toml"
+    skab_data = EXAMPLES / "skab" / "valve1_13.csv"
+    assert main(["run", str(skab), "--data", str(skab_data), "--out", str(tmp_path / "s.nc"), "--rul-json", "x.json"]) == 2
+    assert "`--rul-json` 'x.json' given, but configuration" in capsys.readouterr().err
+    assert main(["run", str(IMS_CONFIG), "--data", str(IMS_DATA), "--out", str(tmp_path / "i.nc"), "--rul-json", ""]) == 2
+    assert "`--rul-json` must be a file path; got an empty string" in capsys.readouterr().err
+    assert main(["demo", "--out", ""]) == 2
+    assert "`--out` must be a folder path; got an empty string" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
