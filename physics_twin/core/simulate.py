@@ -19,7 +19,7 @@ from scipy.integrate import solve_ivp
 
 from physics_twin.core.model import Model
 from physics_twin.core.results import model_dataset
-from physics_twin.errors import ParameterError, ShapeError, SimulationError, unknown_name_message
+from physics_twin.errors import ParameterError, ShapeError, SimulationError, closest_names, join_problems, unknown_name_message
 
 __all__ = ["Event", "InputTable", "simulate"]
 
@@ -200,6 +200,7 @@ def simulate(
     times = np.asarray(t_eval, dtype=float)
     if times.ndim != 1 or times.size < 2 or not np.all(np.isfinite(times)) or np.any(np.diff(times) <= 0):
         raise ParameterError("`t_eval` must be a 1-D, finite, strictly increasing array of at least 2 times [s].")
+    _check_solver_options(method, rtol, atol, max_step, breakpoints)
     p = model.parameter_vector(parameters)
     if x0 is None or isinstance(x0, Mapping):
         x = model.initial_state(x0)
@@ -300,6 +301,36 @@ def simulate(
     )
     dataset = dataset.assign_coords(event=("event", np.asarray(event_names, dtype=str)))  # str even when empty
     return dataset
+
+
+_SOLVERS = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
+
+
+def _check_solver_options(method: str, rtol: float, atol: Any, max_step: float, breakpoints: Sequence[float]) -> None:
+    """Every problem of the solver options at once, before scipy sees them (it would raise or clamp silently)."""
+    problems = []
+    if method not in _SOLVERS:
+        close = closest_names(str(method), _SOLVERS)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        problems.append(f"`method` must be one of {list(_SOLVERS)}; got {method!r}.{hint}")
+    if not (isinstance(rtol, (int, float)) and math.isfinite(rtol) and rtol > 0):
+        problems.append(f"`rtol` must be a finite number > 0; got {rtol!r}.")
+    try:
+        atol_values = np.asarray(atol, dtype=float)
+    except (TypeError, ValueError):
+        atol_values = np.array(np.nan)
+    if not (np.all(np.isfinite(atol_values)) and np.all(atol_values > 0)):
+        problems.append(f"`atol` must be > 0 and finite (a number or one per state); got {atol!r}.")
+    if not (isinstance(max_step, (int, float)) and max_step > 0) or math.isnan(max_step):
+        problems.append(f"`max_step` must be > 0 [s] (inf: no limit); got {max_step!r}.")
+    try:
+        finite_breakpoints = bool(np.all(np.isfinite(np.asarray(list(breakpoints), dtype=float))))
+    except (TypeError, ValueError):
+        finite_breakpoints = False
+    if not finite_breakpoints:
+        problems.append(f"`breakpoints` must be finite times [s]; got {list(breakpoints)!r}.")
+    if problems:
+        raise ParameterError(join_problems("invalid solver options for simulate():", problems))
 
 
 #: Samples of each event function per solver step on the dense output. scipy checks only step ends, so a

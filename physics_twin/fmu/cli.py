@@ -165,6 +165,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    from physics_twin.errors import OutputError
     from physics_twin.fmu.adapter import FMUComponent
     from physics_twin.fmu.isolation import IsolatedFMU
     from physics_twin.fmu.master import CoSimulation
@@ -174,6 +175,8 @@ def _simulate(args: argparse.Namespace) -> int:
     inputs = _pairs(args.input, "--input")
     path = args.path
     if args.output is not None:
+        if args.output.suffix.lower() not in (".nc", ".csv") or str(args.output).strip() == "":
+            raise OutputError(f"`--output` must end in .nc (NetCDF) or .csv; got {str(args.output)!r}.")
         check_output_paths({"--output": args.output}, inputs={"PATH": path})
     if path.is_dir() or path.suffix == ".ssd":
         from physics_twin.fmu.ssp import load_ssp
@@ -221,7 +224,7 @@ def _simulate(args: argparse.Namespace) -> int:
             f"warning: non-finite outputs {result.attrs['nonfinite_outputs']} from t = {result.attrs['nonfinite_time']:g} s",
             file=sys.stderr,
         )
-    if args.output is not None and args.output.suffix == ".nc":
+    if args.output is not None and args.output.suffix.lower() == ".nc":
         write_atomically(args.output, lambda name: result.to_netcdf(name, engine="netcdf4"))
     else:
         frame = _table(result)

@@ -238,6 +238,18 @@ def test_non_finite_derivative_raises_instead_of_hanging():
         Lag("lag").simulate([0.0, 1.0], inputs=lambda t: np.array([math.inf]))
 
 
+def test_solver_options_are_checked_before_scipy_sees_them():
+    lag = Lag("lag")
+    with pytest.raises(ParameterError) as caught:
+        lag.simulate([0.0, 1.0], method="RK5", rtol=-1.0, atol=0.0, max_step=0.0, breakpoints=[0.5, math.nan])
+    message = str(caught.value)
+    assert "`method` must be one of ['RK45', 'RK23', 'DOP853', 'Radau', 'BDF', 'LSODA']; got 'RK5'. Did you mean 'RK45'" in message
+    assert "`rtol` must be a finite number > 0; got -1.0" in message
+    assert "`atol` must be > 0 and finite" in message
+    assert "`max_step` must be > 0 [s] (inf: no limit); got 0.0" in message
+    assert "`breakpoints` must be finite times [s]; got [0.5, nan]" in message
+
+
 def test_argument_errors():
     lag = Lag("lag")
     with pytest.raises(ParameterError, match=r"`t_eval` must be a 1-D, finite, strictly increasing array"):

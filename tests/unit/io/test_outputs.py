@@ -187,3 +187,8 @@ def test_cli_rul_json_options_that_cannot_be_honoured_are_refused(tmp_path, caps
     assert main(["demo", "--out", ""]) == 2
     assert "`--out` must be a folder path; got an empty string" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_fmu_simulate_refuses_an_output_format_it_cannot_write(tmp_path, capsys):
+    assert main(["fmu", "simulate", str(tmp_path / "missing.fmu"), "-o", str(tmp_path / "x.txt")]) == 2
+    assert "`--output` must end in .nc (NetCDF) or .csv; got" in capsys.readouterr().err
