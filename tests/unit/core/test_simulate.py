@@ -243,7 +243,9 @@ def test_solver_options_are_checked_before_scipy_sees_them():
     with pytest.raises(ParameterError) as caught:
         lag.simulate([0.0, 1.0], method="RK5", rtol=-1.0, atol=0.0, max_step=0.0, breakpoints=[0.5, math.nan])
     message = str(caught.value)
-    assert "`method` must be one of ['RK45', 'RK23', 'DOP853', 'Radau', 'BDF', 'LSODA']; got 'RK5'. Did you mean 'RK45'" in message
+    assert (
+        "`method` must be one of ['RK45', 'RK23', 'DOP853', 'Radau', 'BDF', 'LSODA']; got 'RK5'. Did you mean 'RK45'" in message
+    )
     assert "`rtol` must be a finite number > 0; got -1.0" in message
     assert "`atol` must be > 0 and finite" in message
     assert "`max_step` must be > 0 [s] (inf: no limit); got 0.0" in message
