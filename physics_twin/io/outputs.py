@@ -2,8 +2,9 @@
 
 :func:`check_output_paths` is called by the CLI and :meth:`physics_twin.twin.TwinResult.write` before the
 first byte is written: every output must have a file name, live in an existing folder this process can
-write in, not be a folder itself, and be neither one of the run's inputs nor another output (``run --out
-data.csv`` would otherwise replace the sensor data with NetCDF).
+write in, not be a folder, a symbolic link or a special file (it would be replaced, not written through), and
+be neither one of the run's inputs nor another output (``run --out data.csv`` would otherwise replace the
+sensor data with NetCDF). :func:`write_files_atomically` then writes a run's files all or nothing.
 """
 
 from __future__ import annotations
