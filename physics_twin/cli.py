@@ -80,7 +80,7 @@ def _run(args: argparse.Namespace) -> int:
         result = twin.run(data, progress=progress)
     finally:
         progress.close()
-    written = result.write(out, rul_json)
+    written = result.write(out, rul_json, argument_names=("--out", "--rul-json"))
     print(result.summary())
     print(f"wrote {', '.join(str(p) for p in written)} in {time.perf_counter() - started:.1f} s")
     return 0

@@ -84,7 +84,13 @@ class TwinResult:
     events: list[DeviationEvent]
     calibration: FitResult | None
 
-    def write(self, netcdf_path: str | os.PathLike[str], rul_json_path: str | os.PathLike[str] | None = None) -> list[Path]:
+    def write(
+        self,
+        netcdf_path: str | os.PathLike[str],
+        rul_json_path: str | os.PathLike[str] | None = None,
+        *,
+        argument_names: tuple[str, str] = ("netcdf_path", "rul_json_path"),
+    ) -> list[Path]:
         """Write the dataset (NetCDF) and the RUL document (JSON); returns the paths written.
 
         Both paths and the document are checked before anything is written (existing, writable folder; distinct
@@ -93,29 +99,30 @@ class TwinResult:
         the degradation onset was not reached, an earlier document at that path is removed (a maintenance
         system must not act on a previous run's estimate) with a warning.
 
+        ``argument_names`` are how messages name the two paths (the CLI passes its options).
+
         Raises
         ------
         OutputError
             A path cannot be written, or a RUL document was asked for from a twin without ``[rul]``.
         """
         attrs = self.dataset.attrs
+        netcdf_name, rul_name = argument_names
         paths = check_output_paths(
-            {"netcdf_path": netcdf_path, "rul_json_path": rul_json_path},
+            {netcdf_name: netcdf_path, rul_name: rul_json_path},
             inputs={"data": attrs.get("data_source"), "config": attrs.get("config_source")},
         )
-        rul_target = paths.get("rul_json_path")
+        rul_target = paths.get(rul_name)
         rul_configured = self.rul_document is not None or "rul_status" in attrs
         if rul_target is not None and not rul_configured:
             raise OutputError(
-                f"`rul_json_path` {str(rul_target)!r} given, but the twin's configuration has no [rul] table: "
+                f"`{rul_name}` {str(rul_target)!r} given, but the twin's configuration has no [rul] table: "
                 "there is no RUL document to write; add [rul] or leave the path out."
             )
-        files = {
-            "netcdf_path": (paths["netcdf_path"], lambda name: _netcdf_ready(self.dataset).to_netcdf(name, engine="netcdf4"))
-        }
+        files = {netcdf_name: (paths[netcdf_name], lambda name: _netcdf_ready(self.dataset).to_netcdf(name, engine="netcdf4"))}
         if rul_target is not None and self.rul_document is not None:
             text = rul_document_text(self.rul_document)  # validated as our own output before any file is written
-            files["rul_json_path"] = (rul_target, lambda name: Path(name).write_text(text, encoding="utf-8"))
+            files[rul_name] = (rul_target, lambda name: Path(name).write_text(text, encoding="utf-8"))
         written = write_files_atomically(files)
         if rul_target is not None and self.rul_document is None and rul_target.exists():
             _remove_stale_rul_document(rul_target, attrs["rul_status"])
@@ -701,7 +708,7 @@ class Twin:
             "twin": self.config.name,
             "asset_id": self.config.asset_id,
             "config_source": self.config.source,
-            "data_source": str(getattr(data, "source", "")) or "sensor data",
+            "data_source": data.source or "sensor data",
             "origin_utc": data.origin.isoformat().replace("+00:00", "Z"),
             "end_utc": data.end.isoformat().replace("+00:00", "Z"),
             "duplicate_rows": int(getattr(quality, "duplicate_rows", 0) or 0),

@@ -54,7 +54,8 @@ def write_files_atomically(files: Mapping[str, tuple[str | os.PathLike[str], Cal
                 with open(temporary, "rb+") as written:
                     os.fsync(written.fileno())
             except (OSError, RuntimeError) as exc:  # netCDF4 reports a full disk as RuntimeError("NetCDF: HDF error")
-                raise OutputError(f"`{argument}` {str(target)!r} could not be written: {exc}.") from exc
+                cause = " (the file library gives no reason: usually a full disk)" if isinstance(exc, RuntimeError) else ""
+                raise OutputError(f"`{argument}` {str(target)!r} could not be written: {exc}{cause}.") from exc
             publish_mode(temporary)
         for temporary, target in temporaries:
             os.replace(temporary, target)

@@ -130,9 +130,11 @@ def read_sensor_csv(
         )
     except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
         raise DataError(_unreadable(file, exc, encoding, separator)) from None
-    return _from_frame(
+    data = _from_frame(
         frame, channels, time_name, problems, f"{str(file)!r}", decimal, time_format, timezone, duplicates, gap_threshold, origin
     )
+    data.source = str(file)
+    return data
 
 
 def from_dataframe(

@@ -86,6 +86,8 @@ class SensorData:
         How the source gave its times (zone name, ``"UTC"``, or the UTC offsets found). Metadata only.
     quality : DataQuality, optional
         Reader's record; by default nothing changed and ``gap_threshold`` is 3 × the median interval.
+    source : str, optional
+        Where the data came from (the file a reader read); outputs may never replace it.
 
     Examples
     --------
@@ -107,6 +109,7 @@ class SensorData:
         origin: Any = None,
         source_timezone: str = "UTC",
         quality: DataQuality | None = None,
+        source: str | None = None,
     ) -> None:
         raw = np.asarray(instants)
         if np.issubdtype(raw.dtype, np.datetime64):
@@ -137,6 +140,7 @@ class SensorData:
         self.channels = channels
         self._origin = int(stamps[0]) if origin is None else to_instant_ns(origin, "origin")
         self.source_timezone = str(source_timezone)
+        self.source = source
         if quality is None:
             quality = DataQuality(rows_read=stamps.size, gap_threshold=default_gap_threshold(stamps))
         self.quality = quality
@@ -245,6 +249,7 @@ class SensorData:
             origin=self.origin,
             source_timezone=self.source_timezone,
             quality=self.quality,
+            source=self.source,
         )
 
     def _bound(self, value: Any, argument: str, open_end: int) -> int:

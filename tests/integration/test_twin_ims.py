@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from physics_twin.config import load_config
-from physics_twin.errors import ConfigError, DataError, UnitError
+from physics_twin.errors import ConfigError, DataError, OutputError, UnitError
 from physics_twin.io import DataQualityWarning
 from physics_twin.prognostics import validate_rul_document
 from physics_twin.twin import Twin
@@ -84,6 +84,12 @@ def test_healthy_period_never_starts_the_prediction(tmp_path):
     result = twin.run(data)
     assert result.rul is None and result.rul_document is None
     assert "onset not reached" in result.dataset.attrs["rul_status"]
+    # the result knows the file it was computed from and never writes over it
+    assert data.source == str(excerpt) and result.dataset.attrs["data_source"] == str(excerpt)
+    before = excerpt.read_bytes()
+    with pytest.raises(OutputError, match=r"`netcdf_path` '.*healthy\.csv' is the input `data`"):
+        result.write(excerpt)
+    assert excerpt.read_bytes() == before
 
 
 def config_error(tmp_path, *replacements: tuple[str, str]) -> str:

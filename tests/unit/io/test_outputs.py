@@ -192,3 +192,16 @@ def test_cli_rul_json_options_that_cannot_be_honoured_are_refused(tmp_path, caps
 def test_cli_fmu_simulate_refuses_an_output_format_it_cannot_write(tmp_path, capsys):
     assert main(["fmu", "simulate", str(tmp_path / "missing.fmu"), "-o", str(tmp_path / "x.txt")]) == 2
     assert "`--output` must end in .nc (NetCDF) or .csv; got" in capsys.readouterr().err
+
+
+def test_cli_write_errors_name_the_options(tmp_path, monkeypatch, capsys):
+    # a full disk while the RUL document is written: the message names --rul-json, nothing is left behind
+    def full(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full)
+    out = tmp_path / "r.nc"
+    assert main(["run", str(IMS_CONFIG), "--data", str(IMS_DATA), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "`--rul-json` '" in err and "r.rul.json' could not be written: [Errno 28] No space left on device" in err
+    assert list(tmp_path.iterdir()) == []
