@@ -481,7 +481,7 @@ class Twin:
         def residual(value: float) -> float:
             trial = x.copy()
             trial[i] = value
-            return float(model.output(0.0, trial, u, parameters)[j]) - target
+            return float(model.output_values(0.0, trial, u, parameters)[j]) - target
 
         nonnegative = model.states[i].nonnegative
         low, high = (1e-12, 1.0) if nonnegative else (x[i] - 1.0, x[i] + 1.0)

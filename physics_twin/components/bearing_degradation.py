@@ -36,8 +36,6 @@ from __future__ import annotations
 import math
 import sys
 
-import numpy as np
-
 from physics_twin.core._jit import jit
 from physics_twin.core.component import Component
 from physics_twin.core.declarations import Input, Output, Parameter, State
@@ -74,19 +72,15 @@ PARAMETERS = (
 
 
 @jit
-def rhs(t, x, u, p):
+def rhs(t, x, u, p, dx):
     damage = max(x[0], 0.0)
-    dx = np.empty(1)
     dx[0] = p[1] * (u[0] / p[4]) * (u[1] / p[5]) ** p[3] * damage ** p[2]
-    return dx
 
 
 @jit
-def output(t, x, u, p):
-    y = np.empty(2)
+def output(t, x, u, p, y):
     y[0] = p[0] * (1.0 + x[0])
     y[1] = x[0]
-    return y
 
 
 class BearingDegradation(Component):

@@ -36,7 +36,7 @@ import sys
 import numpy as np
 
 from physics_twin.core._jit import jit
-from physics_twin.core.component import Component
+from physics_twin.core.component import Component, no_derivatives
 from physics_twin.core.declarations import Input, Output, Parameter
 
 __all__ = ["CentrifugalPump"]
@@ -71,7 +71,7 @@ PARAMETERS = (
 
 
 @jit
-def output(t, x, u, p):
+def output(t, x, u, p, y):
     speed, flow = u[0], u[1]
     rated_speed, shutoff_head, bep_flow, bep_head, bep_efficiency, shutoff_power, density = (
         p[0],
@@ -90,18 +90,11 @@ def output(t, x, u, p):
     # ratio * ratio * ratio, not ratio**3: numba lowers an integer power to multiplications while Python calls pow(),
     # and the two differ in the last bit (the compiled and the plain-Python kernel must agree exactly)
     power = shutoff_power * ratio * ratio * ratio + power_coefficient * ratio * ratio * flow
-    y = np.empty(5)
     y[0] = density * GRAVITY * head
     y[1] = speed / (rated_speed * rated_speed) * (shutoff_power * ratio + power_coefficient * flow)
     y[2] = power
     y[3] = y[0] * flow
     y[4] = y[3] / power if power != 0.0 else 0.0
-    return y
-
-
-@jit
-def rhs(t, x, u, p):
-    return np.empty(0)
 
 
 class CentrifugalPump(Component):
@@ -111,7 +104,7 @@ class CentrifugalPump(Component):
     OUTPUTS = OUTPUTS
     PARAMETERS = PARAMETERS
     FEEDTHROUGH = {o.name: ("shaft_speed", "flow_rate") for o in OUTPUTS}
-    rhs = staticmethod(rhs)
+    rhs = staticmethod(no_derivatives)
     output = staticmethod(output)
 
     @classmethod

@@ -65,8 +65,6 @@ from __future__ import annotations
 import math
 import sys
 
-import numpy as np
-
 from physics_twin.core._jit import jit
 from physics_twin.core.component import Component
 from physics_twin.core.declarations import Input, Output, Parameter, State
@@ -192,7 +190,7 @@ def _electromagnetic_torque(x, u, p):
 
 
 @jit
-def rhs(t, x, u, p):
+def rhs(t, x, u, p, dx):
     w, q, tt, tr, to, area, r_radial, r_thrust = x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]
     ambient = u[0]
     leak = _leak_flow(x, u, p)
@@ -202,7 +200,6 @@ def rhs(t, x, u, p):
     pump_pressure = area * w * w + p[3] * w * q
     dp = pump_pressure + u[3] - u[2]
     q_target = p[12] * math.sqrt(abs(dp)) * (1.0 if dp >= 0.0 else -1.0)
-    dx = np.empty(9)
     dx[0] = (_electromagnetic_torque(x, u, p) - friction - load) / p[6]
     dx[1] = (q_target - q) / p[11]
     dx[2] = (r_thrust * w * w - p[15] * (tt - ambient) - p[16] * (tt - to)) / p[14]
@@ -212,13 +209,11 @@ def rhs(t, x, u, p):
     dx[6] = p[26] * r_radial * w * w
     dx[7] = p[25] * r_thrust * w * w
     dx[8] = p[27] * leak * leak
-    return dx
 
 
 @jit
-def output(t, x, u, p):
+def output(t, x, u, p, y):
     leak = _leak_flow(x, u, p)
-    y = np.empty(9)
     y[0] = x[0]
     y[1] = x[1] - leak
     y[2] = x[2]
@@ -228,7 +223,6 @@ def output(t, x, u, p):
     y[6] = x[5] * x[0] * x[0] + p[3] * x[0] * x[1]
     y[7] = _electromagnetic_torque(x, u, p)
     y[8] = x[5]
-    return y
 
 
 class DaigleGoebelPump(Component):

@@ -32,8 +32,6 @@ from __future__ import annotations
 import math
 import sys
 
-import numpy as np
-
 from physics_twin.core._jit import jit
 from physics_twin.core.component import Component
 from physics_twin.core.declarations import Input, Output, Parameter, State
@@ -108,26 +106,22 @@ def _resistance(temperature, p):
 
 
 @jit
-def rhs(t, x, u, p):
+def rhs(t, x, u, p, dx):
     current, speed, temperature = x[0], x[1], x[2]
     resistance = _resistance(temperature, p)
-    dx = np.empty(3)
     dx[0] = (u[0] - resistance * current - p[4] * speed) / p[3]
     dx[1] = (p[4] * current - p[6] * speed - u[1]) / p[5]
     dx[2] = (resistance * current * current - (temperature - u[2]) / p[8]) / p[7]
-    return dx
 
 
 @jit
-def output(t, x, u, p):
-    y = np.empty(6)
+def output(t, x, u, p, y):
     y[0] = x[0]
     y[1] = x[1]
     y[2] = x[2]
     y[3] = p[4] * x[0]
     y[4] = _resistance(x[2], p)
     y[5] = u[0] * x[0]
-    return y
 
 
 class DCMotor(Component):

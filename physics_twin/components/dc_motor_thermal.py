@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from physics_twin.components.dc_motor import INPUTS as _DC_INPUTS
 from physics_twin.components.dc_motor import OUTPUTS as _DC_OUTPUTS
 from physics_twin.components.dc_motor import PARAMETERS as _DC_PARAMETERS
@@ -90,10 +88,9 @@ if [d.name for d in PARAMETERS[:3]] != [d.name for d in _DC_PARAMETERS[:3]]:  # 
 
 
 @jit
-def rhs(t, x, u, p):
+def rhs(t, x, u, p, dx):
     current, speed, t_w, t_i, t_h = x[0], x[1], x[2], x[3], x[4]
     resistance = _resistance(t_w, p)
-    dx = np.empty(6)
     dx[0] = (u[0] - resistance * current - p[_K] * speed) / p[_L]
     dx[1] = (p[_K] * current - (p[_B] + p[_KFE]) * speed - u[1]) / p[_J]
     rates = network_rates(
@@ -103,14 +100,12 @@ def rhs(t, x, u, p):
     dx[3] = rates[1]
     dx[4] = rates[2]
     dx[5] = ageing_rate(t_w, p, _AGEING)[0]
-    return dx
 
 
 @jit
-def output(t, x, u, p):
+def output(t, x, u, p, y):
     current, speed = x[0], x[1]
     resistance = _resistance(x[2], p)
-    y = np.empty(13)
     y[0] = current
     y[1] = speed
     y[2] = x[2]
@@ -124,7 +119,6 @@ def output(t, x, u, p):
     y[10] = p[_B] * speed * speed
     y[11] = x[5]
     y[12] = ageing_rate(x[2], p, _AGEING)[1]
-    return y
 
 
 class DCMotorThermal(Component):

@@ -59,8 +59,6 @@ from __future__ import annotations
 import math
 import sys
 
-import numpy as np
-
 from physics_twin.core._jit import jit
 from physics_twin.core.component import Component
 from physics_twin.core.declarations import Input, Output, Parameter, State
@@ -178,24 +176,20 @@ def _forces(p):
 
 
 @jit
-def rhs(t, x, u, p):
+def rhs(t, x, u, p, dx):
     kinetic, static = _forces(p)
-    dx = np.empty(2)
     dx[0] = slip_velocity(x[1], p[5])
     dx[1] = stick_slip_force(x[1], u[0], kinetic, static, p[3], p[5]) / p[0]
-    return dx
 
 
 @jit
-def output(t, x, u, p):
+def output(t, x, u, p, y):
     kinetic, static = _forces(p)
     v = slip_velocity(x[1], p[5])
-    y = np.empty(4)
     y[0] = v
     y[1] = x[0]
     y[2] = _friction_force(x[1], u[0], kinetic, static, p[3], p[5])
     y[3] = 1.0 if v == 0.0 else 0.0
-    return y
 
 
 class FrictionBody(Component):

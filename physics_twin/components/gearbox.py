@@ -81,8 +81,6 @@ import math
 import sys
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
 from physics_twin.core._jit import jit
 from physics_twin.core.component import Component
 from physics_twin.core.declarations import Input, Output, Parameter, State, index_of
@@ -299,29 +297,26 @@ def _stress(shaft_torque, p):
 
 
 @jit
-def rhs(t, x, u, p):
+def rhs(t, x, u, p, dx):
     twist_rate = u[0] / p[_I] - x[1]
     torque = _shaft(x[0], twist_rate, p)[0]
     stress = _stress(torque, p)
-    dx = np.empty(3)
     dx[0] = twist_rate
     dx[1] = (torque - u[1]) / p[_JO]
     if stress > p[_SLIM]:
         dx[2] = p[_NC] * abs(u[0]) / (2.0 * math.pi * p[_ND]) * (stress / p[_SLIM]) ** p[_KN]
     else:
         dx[2] = 0.0
-    return dx
 
 
 @jit
-def output(t, x, u, p):
+def output(t, x, u, p, y):
     input_speed = u[0]
     wheel_speed = input_speed / p[_I]
     twist_rate = wheel_speed - x[1]
     torque, deflection = _shaft(x[0], twist_rate, p)
     mesh_torque, efficiency = _mesh(torque, input_speed, p)
     bearing = _bearing(input_speed, p)
-    y = np.empty(7)
     y[0] = mesh_torque + bearing
     y[1] = x[1]
     y[2] = torque
@@ -329,7 +324,6 @@ def output(t, x, u, p):
     y[4] = (mesh_torque * input_speed - torque * wheel_speed) + bearing * input_speed + (torque - p[_K] * deflection) * twist_rate
     y[5] = _stress(torque, p)
     y[6] = x[2]
-    return y
 
 
 class Gearbox(Component):

@@ -55,10 +55,8 @@ from __future__ import annotations
 import math
 import sys
 
-import numpy as np
-
 from physics_twin.core._jit import jit
-from physics_twin.core.component import Component
+from physics_twin.core.component import Component, no_derivatives
 from physics_twin.core.declarations import Input, Output, Parameter, State
 
 __all__ = ["Pipe", "Tank", "Valve", "darcy_friction_factor"]
@@ -133,23 +131,19 @@ def _pipe_friction(flow, p):
 
 
 @jit
-def pipe_rhs(t, x, u, p):
+def pipe_rhs(t, x, u, p, dx):
     area = 0.25 * math.pi * p[1] * p[1]
     friction = _pipe_friction(x[0], p)[0]
-    dx = np.empty(1)
     dx[0] = (u[0] - u[1] - p[5] * GRAVITY * p[4] - friction) * area / (p[5] * p[0])
-    return dx
 
 
 @jit
-def pipe_output(t, x, u, p):
+def pipe_output(t, x, u, p, y):
     friction, velocity, reynolds = _pipe_friction(x[0], p)
-    y = np.empty(4)
     y[0] = x[0]
     y[1] = velocity
     y[2] = friction
     y[3] = reynolds
-    return y
 
 
 class Pipe(Component):
@@ -210,20 +204,13 @@ def _characteristic(opening, p):
 
 
 @jit
-def valve_output(t, x, u, p):
+def valve_output(t, x, u, p, y):
     phi = _characteristic(u[1], p)
     ratio = u[0] / (p[0] * phi)
     drop = REFERENCE_DROP * p[3] / REFERENCE_DENSITY * ratio * abs(ratio)
-    y = np.empty(3)
     y[0] = u[2] + drop
     y[1] = drop
     y[2] = phi
-    return y
-
-
-@jit
-def no_states(t, x, u, p):
-    return np.empty(0)
 
 
 class Valve(Component):
@@ -237,7 +224,7 @@ class Valve(Component):
         "pressure_drop": ("flow_rate", "opening"),
         "relative_flow_coefficient": ("opening",),
     }
-    rhs = staticmethod(no_states)
+    rhs = staticmethod(no_derivatives)
     output = staticmethod(valve_output)
 
     @classmethod
@@ -267,19 +254,15 @@ TANK_PARAMETERS = (
 
 
 @jit
-def tank_rhs(t, x, u, p):
-    dx = np.empty(1)
+def tank_rhs(t, x, u, p, dx):
     dx[0] = (u[0] - u[1]) / p[0]
-    return dx
 
 
 @jit
-def tank_output(t, x, u, p):
-    y = np.empty(3)
+def tank_output(t, x, u, p, y):
     y[0] = x[0]
     y[1] = u[2] + p[1] * GRAVITY * x[0]
     y[2] = p[0] * x[0]
-    return y
 
 
 class Tank(Component):

@@ -77,7 +77,6 @@ from physics_twin.components._ac_motor import (
     AMBIENT_INPUT,
     HEAD_SIZE,
     LOAD_INPUT,
-    TAIL_SIZE,
     VOLTAGE_INPUTS,
     ac_motor_outputs,
     machine_parameters,
@@ -176,12 +175,11 @@ def _losses(x, u, p, i_ds, i_qs, i_dr, i_qr):
 
 
 @jit
-def rhs(t, x, u, p):
+def rhs(t, x, u, p, dx):
     i_ds, i_qs, i_dr, i_qr = _currents(x, p)
     resistance, stator_copper, rotor_copper, core, friction = _losses(x, u, p, i_ds, i_qs, i_dr, i_qr)
     omega_s = u[2]
     slip_speed = omega_s - p[_POLES] * x[4]
-    dx = np.empty(9)
     dx[0] = u[0] - resistance * i_ds + omega_s * x[1]
     dx[1] = u[1] - resistance * i_qs - omega_s * x[0]
     dx[2] = -p[_RR] * i_dr + slip_speed * x[3]
@@ -193,20 +191,17 @@ def rhs(t, x, u, p):
     dx[6] = rates[1]
     dx[7] = rates[2]
     dx[8] = ageing_rate(x[5], p, _AGEING)[0]
-    return dx
 
 
 @jit
-def output(t, x, u, p):
+def output(t, x, u, p, y):
     i_ds, i_qs, i_dr, i_qr = _currents(x, p)
     resistance, stator_copper, rotor_copper, core, friction = _losses(x, u, p, i_ds, i_qs, i_dr, i_qr)
     omega_s = u[2]
-    y = np.empty(_TAIL + TAIL_SIZE)
     write_head(y, i_ds, i_qs, x[4], 1.5 * p[_POLES] * (x[0] * i_qs - x[1] * i_ds), u[0], u[1], p[_GC])
     y[_SLIP] = (omega_s - p[_POLES] * x[4]) / omega_s if omega_s != 0.0 else 0.0
     y[_SLIP + 1] = rotor_copper
     write_tail(y, _TAIL, x[5:8], resistance, stator_copper, core, friction, x[8], ageing_rate(x[5], p, _AGEING)[1])
-    return y
 
 
 def equivalent_circuit_torque(

@@ -47,8 +47,6 @@ from __future__ import annotations
 import math
 import sys
 
-import numpy as np
-
 from physics_twin.core._jit import jit
 from physics_twin.core.component import Component
 from physics_twin.core.declarations import Input, Output, Parameter, State, index_of
@@ -151,19 +149,15 @@ _AGEING = index_of(PARAMETERS, "insulation_class_temperature")
 
 
 @jit
-def rhs(t, x, u, p):
-    dx = np.empty(1)
+def rhs(t, x, u, p, dx):
     dx[0] = ageing_rate(u[0], p, _AGEING)[0]
-    return dx
 
 
 @jit
-def output(t, x, u, p):
-    y = np.empty(3)
+def output(t, x, u, p, y):
     y[0] = x[0]
     y[1] = ageing_rate(u[0], p, _AGEING)[1]
     y[2] = u[0] + p[_AGEING + 3]
-    return y
 
 
 class InsulationAgeing(Component):

@@ -41,10 +41,8 @@ from __future__ import annotations
 import math
 import sys
 
-import numpy as np
-
 from physics_twin.core._jit import jit
-from physics_twin.core.component import Component
+from physics_twin.core.component import Component, no_derivatives
 from physics_twin.core.declarations import Input, Output, Parameter
 
 __all__ = ["ConstantTorqueLoad", "CuttingForceLoad", "QuadraticTorqueLoad"]
@@ -60,11 +58,6 @@ POWER_OUTPUT = Output("load_power", "W", "power the load absorbs, torque times s
 
 
 @jit
-def _no_states(t, x, u, p):
-    return np.empty(0)
-
-
-@jit
 def _sign(value):
     if value > 0.0:
         return 1.0
@@ -77,11 +70,9 @@ def _sign(value):
 
 
 @jit
-def constant_output(t, x, u, p):
-    y = np.empty(2)
+def constant_output(t, x, u, p, y):
     y[0] = p[0]
     y[1] = p[0] * u[0]
-    return y
 
 
 class ConstantTorqueLoad(Component):
@@ -91,7 +82,7 @@ class ConstantTorqueLoad(Component):
     OUTPUTS = (TORQUE_OUTPUT, POWER_OUTPUT)
     PARAMETERS = (Parameter("torque", "N*m", "constant load torque tau_0", 1.0, (-math.inf, math.inf), "illustrative default"),)
     FEEDTHROUGH = {"load_power": ("shaft_speed",)}
-    rhs = staticmethod(_no_states)
+    rhs = staticmethod(no_derivatives)
     output = staticmethod(constant_output)
 
 
@@ -99,13 +90,11 @@ class ConstantTorqueLoad(Component):
 
 
 @jit
-def quadratic_output(t, x, u, p):
+def quadratic_output(t, x, u, p, y):
     speed = u[0]
     torque = p[0] * speed * abs(speed) / (p[1] * p[1]) + p[2] * _sign(speed)
-    y = np.empty(2)
     y[0] = torque
     y[1] = torque * speed
-    return y
 
 
 class QuadraticTorqueLoad(Component):
@@ -121,7 +110,7 @@ class QuadraticTorqueLoad(Component):
         Parameter("friction_torque", "N*m", "speed-independent torque tau_0 opposing rotation", 0.0, POSITIVE, "none by default"),
     )
     FEEDTHROUGH = {"load_torque": ("shaft_speed",), "load_power": ("shaft_speed",)}
-    rhs = staticmethod(_no_states)
+    rhs = staticmethod(no_derivatives)
     output = staticmethod(quadratic_output)
 
 
@@ -129,16 +118,14 @@ class QuadraticTorqueLoad(Component):
 
 
 @jit
-def cutting_output(t, x, u, p):
+def cutting_output(t, x, u, p, y):
     speed, thickness, width = u[0], max(u[1], 0.0), max(u[2], 0.0)
     specific, exponent, radius, edges = p[0], p[1], p[2], p[3]
     force = edges * specific * width * thickness * (thickness / REFERENCE_THICKNESS) ** (-exponent) if thickness > 0.0 else 0.0
     torque = force * radius
-    y = np.empty(3)
     y[0] = torque
     y[1] = torque * speed
     y[2] = force
-    return y
 
 
 class CuttingForceLoad(Component):
@@ -168,5 +155,5 @@ class CuttingForceLoad(Component):
         "load_power": ("shaft_speed", "chip_thickness", "chip_width"),
         "cutting_force": ("chip_thickness", "chip_width"),
     }
-    rhs = staticmethod(_no_states)
+    rhs = staticmethod(no_derivatives)
     output = staticmethod(cutting_output)

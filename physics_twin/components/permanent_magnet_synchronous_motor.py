@@ -52,13 +52,10 @@ from __future__ import annotations
 import math
 import sys
 
-import numpy as np
-
 from physics_twin.components._ac_motor import (
     AMBIENT_INPUT,
     HEAD_SIZE,
     LOAD_INPUT,
-    TAIL_SIZE,
     VOLTAGE_INPUTS,
     ac_motor_outputs,
     machine_parameters,
@@ -135,11 +132,10 @@ def _losses(x, u, p):
 
 
 @jit
-def rhs(t, x, u, p):
+def rhs(t, x, u, p, dx):
     i_d, i_q, speed = x[0], x[1], x[2]
     resistance, copper, core, friction = _losses(x, u, p)
     omega_e = p[_POLES] * speed
-    dx = np.empty(7)
     dx[0] = (u[0] - resistance * i_d + omega_e * p[_LQ] * i_q) / p[_LD]
     dx[1] = (u[1] - resistance * i_q - omega_e * p[_LD] * i_d - omega_e * p[_PSI]) / p[_LQ]
     dx[2] = (_torque(i_d, i_q, p) - p[_B] * speed - u[2]) / p[_J]
@@ -148,16 +144,13 @@ def rhs(t, x, u, p):
     dx[4] = rates[1]
     dx[5] = rates[2]
     dx[6] = ageing_rate(x[3], p, _AGEING)[0]
-    return dx
 
 
 @jit
-def output(t, x, u, p):
+def output(t, x, u, p, y):
     resistance, copper, core, friction = _losses(x, u, p)
-    y = np.empty(HEAD_SIZE + TAIL_SIZE)
     write_head(y, x[0], x[1], x[2], _torque(x[0], x[1], p), u[0], u[1], p[_GC])
     write_tail(y, _TAIL, x[3:6], resistance, copper, core, friction, x[6], ageing_rate(x[3], p, _AGEING)[1])
-    return y
 
 
 class PermanentMagnetSynchronousMotor(Component):
@@ -169,8 +162,8 @@ class PermanentMagnetSynchronousMotor(Component):
     :math:`L_d = L_q`):
 
     >>> motor = PermanentMagnetSynchronousMotor("pmsm")
-    >>> y = motor.output(0.0, motor.model().initial_state({"current_q": 10.0}), motor.model().default_inputs(),
-    ...                  motor.parameter_values)
+    >>> y = motor.output_values(0.0, motor.model().initial_state({"current_q": 10.0}), motor.model().default_inputs(),
+    ...                         motor.parameter_values)
     >>> round(float(y[3]), 3)
     15.166
     """

@@ -29,8 +29,6 @@ from __future__ import annotations
 import math
 import sys
 
-import numpy as np
-
 from physics_twin.core._jit import jit
 from physics_twin.core.component import Component
 from physics_twin.core.declarations import Input, Output, Parameter, State
@@ -84,21 +82,17 @@ def _resistance(opening, p):
 
 
 @jit
-def rhs(t, x, u, p):
+def rhs(t, x, u, p, dx):
     flow = x[0]
-    dx = np.empty(1)
     dx[0] = (u[0] - p[4] * GRAVITY * p[1] - _resistance(u[1], p) * flow * abs(flow)) / p[0]
-    return dx
 
 
 @jit
-def output(t, x, u, p):
+def output(t, x, u, p, y):
     s = max(u[1], MINIMUM_OPENING)
-    y = np.empty(3)
     y[0] = x[0]
     y[1] = _resistance(u[1], p)
     y[2] = p[3] / (s * s) * x[0] * abs(x[0])
-    return y
 
 
 class PipeLoop(Component):

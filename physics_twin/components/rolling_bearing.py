@@ -404,15 +404,12 @@ def _damage_rate(u, p):
 
 
 @jit
-def rhs(t, x, u, p):
-    dx = np.empty(1)
+def rhs(t, x, u, p, dx):
     dx[0] = _damage_rate(u, p)
-    return dx
 
 
 @jit
-def output(t, x, u, p):
-    y = np.empty(7)
+def output(t, x, u, p, y):
     y[0] = x[0]
     y[1] = _damage_rate(u, p)
     revolutions_per_second = abs(u[0]) / TWO_PI
@@ -423,7 +420,6 @@ def output(t, x, u, p):
     y[4] = bpfi
     y[5] = bsf
     y[6] = ftf
-    return y
 
 
 class RollingBearing(Component):

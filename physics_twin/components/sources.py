@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from physics_twin.core._jit import jit
-from physics_twin.core.component import Component
+from physics_twin.core.component import Component, no_derivatives
 from physics_twin.core.declarations import Output, Parameter
 from physics_twin.errors import ParameterError, ShapeError
 
@@ -35,23 +35,16 @@ ANY = (-math.inf, math.inf)
 MAX_POINTS = 8
 
 
-@jit
-def _no_states(t, x, u, p):
-    return np.empty(0)
-
-
 # -- voltage -----------------------------------------------------------------------------------------------
 
 
 @jit
-def voltage_output(t, x, u, p):
+def voltage_output(t, x, u, p, y):
     dc, step, start, duration, amplitude, frequency, phase = p[0], p[1], p[2], p[3], p[4], p[5], p[6]
     value = dc + amplitude * math.sin(2.0 * math.pi * frequency * t + phase)
     if start <= t < start + duration:
         value += step
-    y = np.empty(1)
     y[0] = value
-    return y
 
 
 class VoltageSource(Component):
@@ -68,7 +61,7 @@ class VoltageSource(Component):
         Parameter("phase", "rad", "phase of the sine at t = 0", 0.0, ANY, "zero"),
     )
     FEEDTHROUGH = {}
-    rhs = staticmethod(_no_states)
+    rhs = staticmethod(no_derivatives)
     output = staticmethod(voltage_output)
 
     def breakpoints(self) -> list[float]:
@@ -82,26 +75,24 @@ class VoltageSource(Component):
 
 
 @jit
-def profile_output(t, x, u, p):
+def profile_output(t, x, u, p, y):
     count = int(p[0])
     times = p[1 : 1 + MAX_POINTS]
     speeds = p[1 + MAX_POINTS : 1 + 2 * MAX_POINTS]
-    y = np.empty(2)
     if t <= times[0]:
         y[0] = speeds[0]
         y[1] = 0.0
-        return y
+        return
     if t >= times[count - 1]:
         y[0] = speeds[count - 1]
         y[1] = 0.0
-        return y
+        return
     k = 0
     while times[k + 1] <= t:
         k += 1
     slope = (speeds[k + 1] - speeds[k]) / (times[k + 1] - times[k])
     y[0] = speeds[k] + slope * (t - times[k])
     y[1] = slope
-    return y
 
 
 _PROFILE_DEFAULT = ((0.0, 0.0), (1.0, 150.0), (4.0, 150.0), (5.0, 0.0))
@@ -136,7 +127,7 @@ class SpeedProfile(Component):
     )
     PARAMETERS = _profile_parameters()
     FEEDTHROUGH = {}
-    rhs = staticmethod(_no_states)
+    rhs = staticmethod(no_derivatives)
     output = staticmethod(profile_output)
 
     @classmethod

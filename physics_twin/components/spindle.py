@@ -65,8 +65,6 @@ from __future__ import annotations
 import math
 import sys
 
-import numpy as np
-
 from physics_twin.components.friction import slip_velocity, stick_slip_force
 from physics_twin.core._jit import jit
 from physics_twin.core.component import Component
@@ -191,7 +189,7 @@ def _kinetic_torque(preload, p):
 
 
 @jit
-def rhs(t, x, u, p):
+def rhs(t, x, u, p, dx):
     ts, th = x[1], x[2]
     preload = _preload(ts, th, p)
     kinetic = _kinetic_torque(preload, p)
@@ -199,20 +197,17 @@ def rhs(t, x, u, p):
     speed = slip_velocity(x[0], band)
     heat = (kinetic + p[1] * abs(speed)) * abs(speed)
     load = u[3] + p[22] * preload
-    dx = np.empty(4)
     dx[0] = stick_slip_force(x[0], u[0] - u[1], kinetic, p[6] * kinetic, p[1], band) / p[0]
     dx[1] = (heat + u[4] - p[10] * (ts - th)) / p[8]
     dx[2] = (p[10] * (ts - th) - p[11] * (th - u[2])) / p[9]
     dx[3] = abs(speed) / TWO_PI / (1e6 * (p[21] / load) ** 3) if load > 0.0 else 0.0
-    return dx
 
 
 @jit
-def output(t, x, u, p):
+def output(t, x, u, p, y):
     preload = _preload(x[1], x[2], p)
     kinetic = _kinetic_torque(preload, p)
     speed = slip_velocity(x[0], p[7])
-    y = np.empty(8)
     y[0] = speed
     y[1] = p[12] * p[13] * (x[1] - p[14])
     y[2] = preload
@@ -221,7 +216,6 @@ def output(t, x, u, p):
     y[5] = x[1]
     y[6] = x[2]
     y[7] = x[3]
-    return y
 
 
 class Spindle(Component):

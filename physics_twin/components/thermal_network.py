@@ -38,8 +38,6 @@ from __future__ import annotations
 import math
 import sys
 
-import numpy as np
-
 from physics_twin.core._jit import jit
 from physics_twin.core.component import Component
 from physics_twin.core.declarations import Input, Output, Parameter, State, index_of
@@ -183,20 +181,16 @@ _THERMAL = index_of(PARAMETERS, "winding_thermal_capacitance")
 
 
 @jit
-def rhs(t, x, u, p):
-    dx = np.empty(3)
+def rhs(t, x, u, p, dx):
     dx[0], dx[1], dx[2] = network_rates(x[0], x[1], x[2], u[0], u[1], u[2], u[3], p, _THERMAL)
-    return dx
 
 
 @jit
-def output(t, x, u, p):
-    y = np.empty(4)
+def output(t, x, u, p, y):
     y[0] = x[0]
     y[1] = x[1]
     y[2] = x[2]
     y[3] = heat_to_ambient(x[2], u[3], p, _THERMAL)
-    return y
 
 
 class MotorThermalNetwork(Component):

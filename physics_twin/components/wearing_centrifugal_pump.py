@@ -52,8 +52,6 @@ from __future__ import annotations
 import math
 import sys
 
-import numpy as np
-
 from physics_twin.components.centrifugal_pump import GRAVITY, CentrifugalPump
 from physics_twin.components.centrifugal_pump import PARAMETERS as CURVE_PARAMETERS
 from physics_twin.core._jit import jit
@@ -166,18 +164,16 @@ def _impeller_flow(x, u, p):
 
 
 @jit
-def rhs(t, x, u, p):
+def rhs(t, x, u, p, dx):
     impeller_flow = _impeller_flow(x, u, p)[0]
     leak = impeller_flow - u[1]
-    dx = np.empty(3)
     dx[0] = -p[12] * impeller_flow * impeller_flow
     dx[1] = p[13] * leak * leak
     dx[2] = p[14] * x[2] * u[0] * u[0]
-    return dx
 
 
 @jit
-def output(t, x, u, p):
+def output(t, x, u, p, y):
     speed, flow, suction = u[0], u[1], u[2]
     rated_speed, bep_flow, bep_head, bep_efficiency, shutoff_power, density = p[0], p[2], p[3], p[4], p[5], p[6]
     ratio = speed / rated_speed
@@ -185,7 +181,6 @@ def output(t, x, u, p):
     bep_power = density * GRAVITY * bep_head * bep_flow / bep_efficiency
     power_coefficient = (bep_power - shutoff_power) / bep_flow
     torque = speed / (rated_speed * rated_speed) * (shutoff_power * ratio + power_coefficient * impeller_flow) + x[2] * speed
-    y = np.empty(11)
     y[0] = density * GRAVITY * head
     y[1] = suction + y[0]
     y[2] = torque
@@ -199,7 +194,6 @@ def output(t, x, u, p):
     y[8] = ratio * ratio * (p[9] + (p[10] - p[9]) * relative * relative)
     y[9] = y[7] - y[8]
     y[10] = x[0]
-    return y
 
 
 class WearingCentrifugalPump(Component):

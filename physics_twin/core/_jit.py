@@ -45,10 +45,14 @@ class _Types:
 
 types = _Types()
 
-#: The type of a model kernel ``f(t, x, u, p) -> vector`` as a first-class function argument. Compiled
-#: entry points (integrators, filters, predictors) declare their kernel arguments with it, so they
-#: compile once, are cached on disk, and serve every model.
-KERNEL = _numba.types.FunctionType(types.F1(types.f8, types.F1, types.F1, types.F1)) if _numba is not None else None
+#: The type of a model kernel ``f(t, x, u, p, out)`` (writes its result into ``out``, returns nothing) as a
+#: first-class function argument. Compiled entry points (integrators, filters, predictors) declare their kernel
+#: arguments with it, so they compile once, are cached on disk, and serve every model. Kernels write into the
+#: caller's array because allocating a result costs more than evaluating most models (56 ns against 3 ns per call
+#: for the DC motor, measured with numba 0.68).
+KERNEL = (
+    _numba.types.FunctionType(_numba.types.none(types.f8, types.F1, types.F1, types.F1, types.F1)) if _numba is not None else None
+)
 
 
 def jit(function: Callable[..., Any] | None = None, *, cache: bool = True, signature: Any = None) -> Any:

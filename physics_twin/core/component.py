@@ -1,9 +1,11 @@
 """The component protocol: a declaration plus two pure kernels.
 
 Subclasses set ``STATES``, ``INPUTS``, ``OUTPUTS``, ``PARAMETERS`` (tuples of declaration records),
-``FEEDTHROUGH`` (which inputs each output depends on directly) and the kernels ``rhs`` and
-``output`` (module-level functions decorated through :func:`physics_twin.core._jit.jit`, bound with
-``staticmethod``). The class itself stays thin: it checks parameters once and packs them.
+``FEEDTHROUGH`` (which inputs each output depends on directly) and the kernels ``rhs(t, x, u, p, dx)`` and
+``output(t, x, u, p, y)`` (module-level functions decorated through :func:`physics_twin.core._jit.jit`, bound
+with ``staticmethod``), which write their result into the last argument and return nothing. The class itself
+stays thin: it checks parameters once and packs them; :meth:`Component.derivative` and
+:meth:`Component.output_values` call the kernels from Python.
 """
 
 from __future__ import annotations
@@ -13,12 +15,18 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from physics_twin.core._jit import jit
 from physics_twin.core.declarations import Input, Output, Parameter, State
-from physics_twin.core.model import Model, check_parameter_values
+from physics_twin.core.model import Model, check_parameter_values, evaluate_kernel
 from physics_twin.core.units import check_unit
 from physics_twin.errors import ModelStructureError, ParameterError, join_problems, unknown_name_message
 
-__all__ = ["Component"]
+__all__ = ["Component", "no_derivatives"]
+
+
+@jit
+def no_derivatives(t, x, u, p, dx):
+    """The ``rhs`` kernel of a component without states: there is nothing to write."""
 
 
 class Component:
@@ -95,7 +103,7 @@ class Component:
                     problems.append(str(exc))
         for kernel in ("rhs", "output"):
             if not callable(getattr(cls, kernel, None)):
-                problems.append(f"kernel `{kernel}(t, x, u, p)` is missing.")
+                problems.append(f"kernel `{kernel}(t, x, u, p, out)` is missing.")
         if cls.FEEDTHROUGH is not None:
             outputs = {o.name for o in cls.OUTPUTS}
             inputs = {i.name for i in cls.INPUTS}
@@ -105,6 +113,16 @@ class Component:
                 problems.extend(f"FEEDTHROUGH of {out!r} names unknown input {i!r}." for i in ins if i not in inputs)
         if problems:
             raise ModelStructureError(join_problems(f"component class {cls.__name__} is ill-declared:", problems))
+
+    @classmethod
+    def derivative(cls, t: float, x: Any, u: Any, p: Any) -> np.ndarray:
+        """dx/dt of the ``rhs`` kernel at time ``t`` [s], state ``x``, inputs ``u``, parameter vector ``p``. [SI/s]"""
+        return evaluate_kernel(cls.rhs, len(cls.STATES), t, x, u, p)
+
+    @classmethod
+    def output_values(cls, t: float, x: Any, u: Any, p: Any) -> np.ndarray:
+        """The ``output`` kernel's values at time ``t`` [s], state ``x``, inputs ``u``, parameter vector ``p``. [SI]"""
+        return evaluate_kernel(cls.output, len(cls.OUTPUTS), t, x, u, p)
 
     @classmethod
     def feedthrough_matrix(cls) -> np.ndarray:

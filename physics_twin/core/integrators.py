@@ -1,8 +1,8 @@
 r"""Compiled fixed-step integrators used inside filters and Monte-Carlo predictors.
 
-``integrate(rhs, t, x, u, p, dt, max_step, method)`` advances ``x`` by ``dt`` with the input ``u``
-held constant, in ``ceil(dt / max_step)`` equal sub-steps, so irregular sample intervals and long
-gaps are integrated over their true length.
+``integrate_into(rhs, t, x, u, p, dt, max_step, method, work)`` advances ``x`` in place by ``dt`` with the
+input ``u`` held constant (``integrate`` returns a new array instead), in ``ceil(dt / max_step)`` equal
+sub-steps, so irregular sample intervals and long gaps are integrated over their true length.
 
 Methods
 -------
@@ -37,7 +37,7 @@ import numpy as np
 
 from physics_twin.core._jit import KERNEL, jit, types
 
-__all__ = ["METHODS", "integrate", "method_code"]
+__all__ = ["METHODS", "integrate", "integrate_into", "method_code", "substeps"]
 
 METHODS = {"RK4": 0, "ROS2": 1}
 ROS2_GAMMA = 1.0 + 1.0 / math.sqrt(2.0)
@@ -54,68 +54,108 @@ def method_code(name: str) -> int:
 
 
 @jit
-def _rk4_step(rhs, t, x, u, p, h):
-    k1 = rhs(t, x, u, p)
-    k2 = rhs(t + 0.5 * h, x + 0.5 * h * k1, u, p)
-    k3 = rhs(t + 0.5 * h, x + 0.5 * h * k2, u, p)
-    k4 = rhs(t + h, x + h * k3, u, p)
-    return x + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+def substeps(dt, max_step):
+    """Number of equal sub-steps no longer than ``max_step`` (rounding of sample times forgiven: 1e-9 relative).
+
+    Times such as ``k * 1e-3`` carry rounding of ~1e-15 s, so an interval meant to be one ``max_step`` long can come
+    out a hair longer; it must not take two sub-steps.
+    """
+    return max(1, math.ceil(dt / max_step * (1.0 - 1e-9)))
 
 
 @jit
-def _ros2_step(rhs, t, x, u, p, h):
+def rk4_step(rhs, t, x, u, p, h, k1, k2, k3, k4, stage):
+    """One classical RK4 step of length ``h`` [s] applied to ``x`` in place (``k1 .. k4``, ``stage``: scratch)."""
     n = x.shape[0]
-    f0 = rhs(t, x, u, p)
-    jac = np.empty((n, n))
+    rhs(t, x, u, p, k1)
+    for r in range(n):
+        stage[r] = x[r] + 0.5 * h * k1[r]
+    rhs(t + 0.5 * h, stage, u, p, k2)
+    for r in range(n):
+        stage[r] = x[r] + 0.5 * h * k2[r]
+    rhs(t + 0.5 * h, stage, u, p, k3)
+    for r in range(n):
+        stage[r] = x[r] + h * k3[r]
+    rhs(t + h, stage, u, p, k4)
+    for r in range(n):
+        x[r] = x[r] + (h / 6.0) * (k1[r] + 2.0 * k2[r] + 2.0 * k3[r] + k4[r])
+
+
+@jit
+def ros2_step(rhs, t, x, u, p, h, f0, f1, stage, jac):
+    """One ROS2 step of length ``h`` [s] applied to ``x`` in place (``f0``, ``f1``, ``stage``, ``jac``: scratch)."""
+    n = x.shape[0]
+    rhs(t, x, u, p, f0)
     for j in range(n):
         delta = 1.4901161193847656e-08 * max(abs(x[j]), 1.0)
-        shifted = x.copy()
-        shifted[j] += delta
-        jac[:, j] = (rhs(t, shifted, u, p) - f0) / delta
+        for r in range(n):
+            stage[r] = x[r]
+        stage[j] += delta
+        rhs(t, stage, u, p, f1)
+        for r in range(n):
+            jac[r, j] = (f1[r] - f0[r]) / delta
     w = np.eye(n) - ROS2_GAMMA * h * jac
     k1 = np.linalg.solve(w, f0)
-    k2 = np.linalg.solve(w, rhs(t + h, x + h * k1, u, p) - 2.0 * k1)
-    return x + 1.5 * h * k1 + 0.5 * h * k2
+    for r in range(n):
+        stage[r] = x[r] + h * k1[r]
+    rhs(t + h, stage, u, p, f1)
+    k2 = np.linalg.solve(w, f1 - 2.0 * k1)
+    for r in range(n):
+        x[r] = x[r] + 1.5 * h * k1[r] + 0.5 * h * k2[r]
+
+
+@jit
+def integrate_into(rhs, t, x, u, p, dt, max_step, method, work):
+    """Advance ``x`` in place from ``t`` by ``dt`` [s] in equal sub-steps no longer than ``max_step`` [s].
+
+    ``work`` is scratch of shape (5 + n, n) for n states (allocated once by the caller and reused).
+    """
+    n = x.shape[0]
+    if dt <= 0.0 or n == 0:
+        return
+    steps = substeps(dt, max_step)
+    h = dt / steps
+    for k in range(steps):
+        tk = t + k * h
+        if method == 1:
+            ros2_step(rhs, tk, x, u, p, h, work[0], work[1], work[2], work[5:])
+        else:
+            rk4_step(rhs, tk, x, u, p, h, work[0], work[1], work[2], work[3], work[4])
 
 
 @jit(signature=(KERNEL, types.f8, types.F1, types.F1, types.F1, types.f8, types.f8, types.i8))
 def integrate(rhs, t, x, u, p, dt, max_step, method):
-    """Advance ``x`` from ``t`` by ``dt`` [s] in equal sub-steps no longer than ``max_step`` [s]."""
-    if dt <= 0.0 or x.shape[0] == 0:
-        return x.copy()
-    steps = max(1, math.ceil(dt / max_step - 1e-12))
-    h = dt / steps
+    """``x`` advanced from ``t`` by ``dt`` [s] in equal sub-steps no longer than ``max_step`` [s] (a new array)."""
     state = x.copy()
-    for k in range(steps):
-        tk = t + k * h
-        if method == 1:
-            state = _ros2_step(rhs, tk, state, u, p, h)
-        else:
-            state = _rk4_step(rhs, tk, state, u, p, h)
+    integrate_into(rhs, t, state, u, p, dt, max_step, method, np.empty((5 + x.shape[0], x.shape[0])))
     return state
 
 
-@jit(signature=(KERNEL, KERNEL, types.F1, types.F2, types.F1, types.F1, types.I1, types.f8, types.f8, types.i8))
-def simulate_samples(rhs, output, times, inputs, x0, p, output_index, warmup, max_step, method):
+@jit(signature=(KERNEL, KERNEL, types.F1, types.F2, types.F1, types.F1, types.i8, types.I1, types.f8, types.f8, types.i8))
+def simulate_samples(rhs, output, times, inputs, x0, p, n_outputs, output_index, warmup, max_step, method):
     """Outputs at the sample times with inputs held from each sample to the next (as the filters do).
 
     ``x0`` is the state at ``times[0] - warmup``; the first input is held during the warm-up [s].
-    Returns an array (n, len(output_index)) of the selected outputs; rows after a non-finite state
-    are NaN.
+    ``n_outputs`` is the model's number of outputs (the size ``output`` writes). Returns an array
+    (n, len(output_index)) of the selected outputs; rows after a non-finite state are NaN.
     """
     n = times.shape[0]
+    n_x = x0.shape[0]
     result = np.full((n, output_index.shape[0]), np.nan)
-    x = integrate(rhs, times[0] - warmup, x0, inputs[0], p, warmup, max_step, method)
+    work = np.empty((5 + n_x, n_x))
+    y = np.empty(n_outputs)
+    x = x0.copy()
+    integrate_into(rhs, times[0] - warmup, x, inputs[0], p, warmup, max_step, method, work)
     for k in range(n):
         if k > 0:
-            x = integrate(rhs, times[k - 1], x, inputs[k - 1], p, times[k] - times[k - 1], max_step, method)
+            integrate_into(rhs, times[k - 1], x, inputs[k - 1], p, times[k] - times[k - 1], max_step, method, work)
         finite = True
-        for i in range(x.shape[0]):
+        for i in range(n_x):
             if not np.isfinite(x[i]):
                 finite = False
         if not finite:
             break
-        y = output(times[k], x, inputs[k], p)
+        output(times[k], x, inputs[k], p, y)
         for c in range(output_index.shape[0]):
             result[k, c] = y[output_index[c]]
     return result

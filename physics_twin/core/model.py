@@ -1,8 +1,10 @@
 """The flat compiled model: the one object simulators, filters and predictors work on.
 
 A :class:`Model` is what a component or a whole :class:`~physics_twin.core.system.System` becomes:
-declarations with qualified names (``"motor.current"``), one ``rhs(t, x, u, p)`` and one
-``output(t, x, u, p)`` kernel over float64 vectors, and the packed default parameter vector.
+declarations with qualified names (``"motor.current"``), one ``rhs(t, x, u, p, dx)`` and one
+``output(t, x, u, p, y)`` kernel over float64 vectors (each writes its result into the last argument), and
+the packed default parameter vector. :meth:`Model.derivative` and :meth:`Model.output_values` call the kernels
+from Python and return new arrays.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from typing import Any
 import numpy as np
 
 from physics_twin.core.declarations import Input, Output, Parameter, State
-from physics_twin.errors import ParameterError, ShapeError, join_problems, unknown_name_message
+from physics_twin.errors import ModelStructureError, ParameterError, ShapeError, join_problems, unknown_name_message
 
-__all__ = ["Model", "check_parameter_values"]
+__all__ = ["Model", "check_parameter_values", "checked_kernel_values", "evaluate_kernel"]
 
 
 def check_parameter_values(declarations: tuple[Parameter, ...], values: Mapping[str, float], owner: str) -> np.ndarray:
@@ -62,6 +64,82 @@ def check_parameter_values(declarations: tuple[Parameter, ...], values: Mapping[
     return vector
 
 
+def evaluate_kernel(kernel: Callable[..., Any], size: int, t: float, x: Any, u: Any, p: Any) -> np.ndarray:
+    """Call the in-place ``kernel(t, x, u, p, out)`` from Python and return ``out`` (a new array of ``size``).
+
+    The vectors are passed as contiguous float64 arrays (the layout compiled kernels are declared for).
+    """
+    out = np.empty(size)
+    kernel(float(t), _vector_argument(x), _vector_argument(u), _vector_argument(p), out)
+    return out
+
+
+#: Extra entries past a kernel's result in :func:`checked_kernel_values`: writes beyond the result land there.
+_GUARD = 8
+#: Two fill values no kernel computes by chance: an entry holding the fill after both calls was never written.
+_FILLS = (-1.2345678901234567e300, 9.876543210987654e299)
+_MEANING = {"rhs": " (one per declared state)", "output": " (one per declared output)"}
+
+
+def checked_kernel_values(
+    kernel: Callable[..., Any], label: str, size: int, t: float, x: Any, u: Any, p: Any, owner: str
+) -> np.ndarray:
+    """The ``size`` values ``kernel(t, x, u, p, out)`` writes, after checking that it writes exactly those.
+
+    The kernel runs twice, into ``out`` of length ``size`` that is the start of a longer buffer, pre-filled with two
+    different values. Compiled kernels do not check bounds, so a kernel that writes past its declared size would
+    corrupt memory inside the compiled loops, and one that skips an entry would leave whatever the buffer held:
+    both are reported here.
+
+    Raises
+    ------
+    ModelStructureError
+        When the kernel has the wrong signature, returns a value, skips entries or writes past ``size``.
+    """
+    buffers = []
+    for fill in _FILLS:
+        buffer = np.full(size + _GUARD, fill)
+        try:
+            returned = kernel(float(t), _vector_argument(x), _vector_argument(u), _vector_argument(p), buffer[:size])
+        except IndexError:  # plain Python (JIT disabled) checks bounds
+            raise ModelStructureError(
+                f"kernel `{label}` of {owner} must write exactly {size} values into `out`{_MEANING.get(label, '')}; it "
+                "writes past the end of `out`."
+            ) from None
+        except TypeError as exc:
+            raise ModelStructureError(
+                f"kernel `{label}` of {owner} must take (t, x, u, p, out) and write its {size} values into `out`; "
+                f"calling it that way failed: {exc}"
+            ) from None
+        if returned is not None:
+            raise ModelStructureError(
+                f"kernel `{label}` of {owner} must write its {size} values into its last argument `out` and return "
+                f"nothing; it returned {type(returned).__name__} (the form f(t, x, u, p) -> array is not supported: drop "
+                "the allocation and write into `out`)."
+            )
+        buffers.append(buffer)
+    first, second = buffers
+    skipped = [i for i in range(size) if first[i] == _FILLS[0] and second[i] == _FILLS[1]]
+    beyond = [i for i in range(size, size + _GUARD) if first[i] != _FILLS[0] or second[i] != _FILLS[1]]
+    problems = []
+    if skipped:
+        problems.append(f"it leaves entries {skipped} of `out` unwritten")
+    if beyond:
+        problems.append(f"it writes past the end of `out` (index {beyond[0]} and up)")
+    if problems:
+        raise ModelStructureError(
+            f"kernel `{label}` of {owner} must write exactly {size} values into `out`{_MEANING.get(label, '')}; "
+            + " and ".join(problems)
+            + "."
+        )
+    return first[:size].copy()
+
+
+def _vector_argument(values: Any) -> np.ndarray:
+    array = np.ascontiguousarray(values, dtype=float)
+    return array if array.flags.writeable else array.copy()
+
+
 @dataclass(frozen=True, eq=False)
 class Model:
     """A flat model with compiled kernels.
@@ -73,9 +151,9 @@ class Model:
     states, inputs, outputs, parameters : tuple
         Declarations with qualified names; their order is the vector index.
     rhs : callable
-        ``rhs(t, x, u, p) -> dx/dt``, compiled. [state units per second]
+        ``rhs(t, x, u, p, dx)``, compiled: writes dx/dt into ``dx``. [state units per second]
     output : callable
-        ``output(t, x, u, p) -> y``, compiled. [output units]
+        ``output(t, x, u, p, y)``, compiled: writes the outputs into ``y``. [output units]
     parameter_values : numpy.ndarray
         Packed parameter vector in SI units.
     feedthrough : numpy.ndarray of bool, shape (n_outputs, n_inputs)
@@ -111,6 +189,39 @@ class Model:
     @property
     def parameter_names(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.parameters)
+
+    def derivative(self, t: float, x: Any, u: Any, p: Any = None) -> np.ndarray:
+        """dx/dt at time ``t`` [s], state ``x``, inputs ``u`` and parameters ``p`` (default: the model's). [SI/s]"""
+        return evaluate_kernel(self.rhs, len(self.states), t, x, u, self.parameter_values if p is None else p)
+
+    def output_values(self, t: float, x: Any, u: Any, p: Any = None) -> np.ndarray:
+        """The outputs at time ``t`` [s], state ``x``, inputs ``u`` and parameters ``p`` (default: the model's). [SI]"""
+        return evaluate_kernel(self.output, len(self.outputs), t, x, u, self.parameter_values if p is None else p)
+
+    def check_kernels(self) -> None:
+        """Check once that ``rhs`` and ``output`` write exactly their declared sizes (see :func:`checked_kernel_values`).
+
+        Run by the simulators, filters and predictors before their compiled loops; evaluated at the initial state
+        with the default inputs and parameters.
+
+        Raises
+        ------
+        ModelStructureError
+            Naming the kernel and what it does wrong.
+        """
+        if self.__dict__.get("_kernels_checked"):
+            return
+        x, u, p = self.initial_state(), self.default_inputs(), self.parameter_values
+        owner = f"model {self.name!r}"
+        try:
+            with np.errstate(all="ignore"):
+                checked_kernel_values(self.rhs, "rhs", len(self.states), 0.0, x, u, p, owner)
+                checked_kernel_values(self.output, "output", len(self.outputs), 0.0, x, u, p, owner)
+        except ModelStructureError:
+            raise
+        except Exception:  # a plain-Python kernel failing at this point: the run reports it where it happens
+            return
+        object.__setattr__(self, "_kernels_checked", True)
 
     def initial_state(self, overrides: Mapping[str, float] | None = None) -> np.ndarray:
         """State vector from the declared start values, with ``overrides`` by name. [SI]"""

@@ -201,6 +201,7 @@ def simulate(
     if times.ndim != 1 or times.size < 2 or not np.all(np.isfinite(times)) or np.any(np.diff(times) <= 0):
         raise ParameterError("`t_eval` must be a 1-D, finite, strictly increasing array of at least 2 times [s].")
     _check_solver_options(method, rtol, atol, max_step, breakpoints)
+    model.check_kernels()
     p = model.parameter_vector(parameters)
     if x0 is None or isinstance(x0, Mapping):
         x = model.initial_state(x0)
@@ -243,7 +244,7 @@ def simulate(
             return input_at(min(max(t, bounds[0]), bounds[1]), s)
 
         def f(t: float, state: np.ndarray, u_of: Callable[[float], np.ndarray] = u_at) -> np.ndarray:
-            derivative = model.rhs(t, state, u_of(t), p)
+            derivative = model.derivative(t, state, u_of(t), p)
             if not np.all(np.isfinite(derivative)):
                 # LSODA loops forever on an infinite derivative and returns NaN "successfully" on a NaN one.
                 raise SimulationError(_non_finite_message(model, t, state, derivative))
@@ -290,7 +291,7 @@ def simulate(
     t_arr = np.asarray(out_t)[order]
     x_arr = np.asarray(out_x).reshape(len(out_t), n_states)[order]
     u_arr = np.asarray(out_u).reshape(len(out_t), len(model.inputs))[order]
-    y_arr = np.array([model.output(t, xs, us, p) for t, xs, us in zip(t_arr, x_arr, u_arr, strict=True)]).reshape(
+    y_arr = np.array([model.output_values(t, xs, us, p) for t, xs, us in zip(t_arr, x_arr, u_arr, strict=True)]).reshape(
         len(t_arr), len(model.outputs)
     )
     dataset = model_dataset(

@@ -214,38 +214,47 @@ class System:
             parameter_offset.append(parameter_offset[-1] + len(component.PARAMETERS))
         index_of = {c.name: k for k, c in enumerate(self.components)}
 
+        # Each component's input vector is a slice of one scratch vector `uw` (offsets in input_offset), so a
+        # system kernel call allocates once, however many components it has.
+        input_offset = [0]
+        for component in self.components:
+            input_offset.append(input_offset[-1] + len(component.INPUTS))
+        n_y, n_uw = output_offset[-1], input_offset[-1]
+
         def assemble(k: int) -> list[str]:
-            component = self.components[k]
-            lines = [f"    u{k} = np.zeros({len(component.INPUTS)})"]
-            for i in range(len(component.INPUTS)):
-                kind, source = self._sources[(component.name, i)]
+            lines = [f"    u{k} = uw[{input_offset[k]}:{input_offset[k + 1]}]"]
+            for i in range(len(self.components[k].INPUTS)):
+                kind, source = self._sources[(self.components[k].name, i)]
                 if kind == "external":
                     lines.append(f"    u{k}[{i}] = u[{source}]")
                 else:
                     lines.append(f"    u{k}[{i}] = y[{output_offset[index_of[source[0]]] + source[1]}]")
             return lines
 
-        def call(k: int, kernel: str) -> str:
+        def call(k: int, kernel: str, result: str, offsets: list[int]) -> str:
             xs = f"x[{state_offset[k]}:{state_offset[k + 1]}]"
             ps = f"p[{parameter_offset[k]}:{parameter_offset[k + 1]}]"
-            return f"k{k}_{kernel}(t, {xs}, u{k}, {ps})"
+            return f"    k{k}_{kernel}(t, {xs}, u{k}, {ps}, {result}[{offsets[k]}:{offsets[k + 1]}])"
 
-        source = ["def system_output(t, x, u, p):", f"    y = np.zeros({output_offset[-1]})"]
+        # Outputs in evaluation order; not yet computed ones read as 0 (a component evaluated twice in the sequence
+        # sees them on its first pass). Both kernels start with these lines (one function calling another would
+        # be a second compiled function per System).
+        fill = [f"    y[:{n_y}] = 0.0"]
         for k in self._sequence:
-            source += assemble(k)
-            source.append(f"    y[{output_offset[k]}:{output_offset[k + 1]}] = {call(k, 'output')}")
-        source.append("    return y")
+            fill += assemble(k)
+            fill.append(call(k, "output", "y", output_offset))
+        source = ["def system_output(t, x, u, p, y):", f"    uw = np.empty({n_uw})", *fill, ""]
         source += [
-            "",
-            "def system_rhs(t, x, u, p):",
-            "    y = system_output(t, x, u, p)",
-            f"    dx = np.empty({state_offset[-1]})",
+            "def system_rhs(t, x, u, p, dx):",
+            f"    work = np.empty({n_y + n_uw})",
+            f"    y = work[:{n_y}]",
+            f"    uw = work[{n_y}:]",
+            *fill,
         ]
         for k, component in enumerate(self.components):
             if component.STATES:
                 source += assemble(k)
-                source.append(f"    dx[{state_offset[k]}:{state_offset[k + 1]}] = {call(k, 'rhs')}")
-        source.append("    return dx")
+                source.append(call(k, "rhs", "dx", state_offset))
         namespace: dict[str, object] = {"np": np}
         for k, component in enumerate(self.components):
             namespace[f"k{k}_rhs"] = type(component).rhs
@@ -253,7 +262,6 @@ class System:
         code = "\n".join(source)
         exec(compile(code, f"<system {self.name}>", "exec"), namespace)
         output_kernel = _jit.jit(namespace["system_output"], cache=False)
-        namespace["system_output"] = output_kernel
         rhs_kernel = _jit.jit(namespace["system_rhs"], cache=False)
 
         def qualify(component: Component, records: tuple) -> list:

@@ -231,7 +231,8 @@ def dual_run(
     big = max(points_x, points_p)
     x = np.empty(n_x)
     p = np.empty(p_base.shape[0])
-    stage = np.empty(n_x)
+    steps_work = np.empty((5 + n_x, n_x))
+    y_all = np.empty(codes[2])
     sig = np.empty((big, nz))
     prop = np.empty((big, nz))
     dev = np.empty((big, nz))
@@ -301,7 +302,7 @@ def dual_run(
                     method,
                     x,
                     p,
-                    stage,
+                    steps_work,
                     prop,
                 )
                 if not finite_rows(prop, points_x, nz):
@@ -367,6 +368,7 @@ def dual_run(
                 upper,
                 x,
                 p,
+                y_all,
                 ysig,
             )
             if not finite_rows(ysig, points_x, size):
@@ -458,7 +460,7 @@ def dual_run(
                     method,
                     x,
                     p,
-                    stage,
+                    steps_work,
                     prop,
                 )
                 measure_points(
@@ -479,6 +481,7 @@ def dual_run(
                     upper,
                     x,
                     p,
+                    y_all,
                     ysig,
                 )
                 if not finite_rows(ysig, points_p, size):
@@ -550,6 +553,7 @@ def dual_run(
                     upper,
                     x,
                     p,
+                    y_all,
                     ysig,
                 )
                 innovation_factor(

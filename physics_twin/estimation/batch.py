@@ -184,6 +184,7 @@ def fit_parameters(
         problems.append("`experiments` must hold at least one Experiment.")
     if problems:
         raise ParameterError(join_problems("cannot set up the batch fit:", problems))
+    model.check_kernels()
     base = model.parameter_vector({**(parameters or {}), **(initial or {})})
     index = np.array([model.parameter_names.index(n) for n in estimate], dtype=np.int64)
     bounds = np.array([model.parameters[i].bounds for i in index], float).reshape(-1, 2)
@@ -223,7 +224,9 @@ def fit_parameters(
         p = parameters_at(theta)
         parts = []
         for times, inputs, data, x0, warmup, weight_std in prepared:
-            predicted = simulate_samples(model.rhs, model.output, times, inputs, x0, p, out_index, warmup, max_step, method)
+            predicted = simulate_samples(
+                model.rhs, model.output, times, inputs, x0, p, len(model.outputs), out_index, warmup, max_step, method
+            )
             weighted = (predicted - data) / weight_std
             weighted = weighted[~np.isnan(data)]
             parts.append(np.clip(np.where(np.isfinite(weighted), weighted, 1e6), -1e100, 1e100))  # squares must not overflow
@@ -246,7 +249,17 @@ def fit_parameters(
         for entry in prepared:
             times, inputs, data, x0, warmup, _ = entry
             predicted = simulate_samples(
-                model.rhs, model.output, times, inputs, x0, parameters_at(to_fit), out_index, warmup, max_step, method
+                model.rhs,
+                model.output,
+                times,
+                inputs,
+                x0,
+                parameters_at(to_fit),
+                len(model.outputs),
+                out_index,
+                warmup,
+                max_step,
+                method,
             )
             entry[5] = np.sqrt(sigma**2 + (fraction * np.abs(np.where(np.isfinite(predicted), predicted, data))) ** 2)
         if moved < 1e-8:
@@ -280,7 +293,9 @@ def fit_parameters(
     rms: dict[str, float] = {}
     errors = [[] for _ in measured]
     for times, inputs, data, x0, warmup, _ in prepared:
-        predicted = simulate_samples(model.rhs, model.output, times, inputs, x0, p_best, out_index, warmup, max_step, method)
+        predicted = simulate_samples(
+            model.rhs, model.output, times, inputs, x0, p_best, len(model.outputs), out_index, warmup, max_step, method
+        )
         for c in range(len(measured)):
             e = predicted[:, c] - data[:, c]
             errors[c].append(e[~np.isnan(e)])

@@ -39,7 +39,7 @@ from scipy import stats
 from physics_twin.core import _jit
 from physics_twin.core._jit import contiguous
 from physics_twin.core.integrators import method_code
-from physics_twin.core.model import Model
+from physics_twin.core.model import Model, checked_kernel_values
 from physics_twin.errors import (
     EstimationError,
     ModelStructureError,
@@ -628,17 +628,22 @@ class KalmanFilter:
         return []
 
     def _check_deterministic(self) -> None:
-        """Reject a process or measurement model that returns different results for the same input."""
+        """Reject kernels that do not write exactly their declared sizes, and models that return different results
+        for the same input."""
         model = self.model
         x, p, u = self.x0.copy(), self.parameter_values.copy(), model.default_inputs()
-        for kernel_name in ("rhs", "output"):
+        owner = f"model {model.name!r}"
+        for kernel_name, size in (("rhs", len(model.states)), ("output", len(model.outputs))):
             kernel = getattr(model, kernel_name)
             try:
-                first = np.array(kernel(0.0, x, u, p), dtype=float, copy=True)
-                second = np.array(kernel(0.0, x, u, p), dtype=float, copy=True)
+                with np.errstate(all="ignore"):
+                    first = checked_kernel_values(kernel, kernel_name, size, 0.0, x, u, p, owner)
+                    second = checked_kernel_values(kernel, kernel_name, size, 0.0, x, u, p, owner)
+            except ModelStructureError:
+                raise
             except Exception:  # the filter reports a failing model at run time, with the sample
                 continue
-            if first.shape != second.shape or not np.array_equal(first, second, equal_nan=True):
+            if not np.array_equal(first, second, equal_nan=True):
                 raise ModelStructureError(
                     f"the model's `{kernel_name}` kernel returned different results for the same (t, x, u, p): it draws "
                     "random numbers or keeps hidden state. A Kalman filter needs deterministic models: take the noise out "
@@ -935,7 +940,7 @@ class KalmanFilter:
             ],
             float,
         )
-        codes = np.array([kind, self.integrator, 0, jacobian_bits, self.gate_patience], dtype=np.int64)
+        codes = np.array([kind, self.integrator, len(self.model.outputs), jacobian_bits, self.gate_patience], dtype=np.int64)
         rhs_jacobian, output_jacobian = self._jacobian_kernels()
         return self._loop()(
             self.model.rhs,
@@ -1171,8 +1176,8 @@ class ExtendedKalmanFilter(KalmanFilter):
 
     The filter linearises the transformed discrete-time map (integration over the sample interval)
     and the measured outputs. State Jacobians are analytic where the model provides compiled kernels
-    ``rhs_jacobian(t, x, u, p)`` (∂f/∂x, flattened row-major, n_x × n_x) and
-    ``output_jacobian(t, x, u, p)`` (∂y/∂x, n_y × n_x) — through the variational equations of the RK4
+    ``rhs_jacobian(t, x, u, p, out)`` (writes ∂f/∂x, flattened row-major, n_x × n_x) and
+    ``output_jacobian(t, x, u, p, out)`` (∂y/∂x, n_y × n_x) — through the variational equations of the RK4
     steps; with ROS2, for parameters, and without analytic kernels, central differences.
 
     Parameters
@@ -1223,9 +1228,10 @@ class ExtendedKalmanFilter(KalmanFilter):
             if _jit.JIT_ENABLED and not _is_compiled(kernel):
                 problems.append(f"`{label}` must be a compiled kernel (decorate it with physics_twin.core._jit.jit).")
                 continue
-            value = np.asarray(kernel(0.0, x, u, p), dtype=float)
-            if value.shape != (size,):
-                problems.append(f"`{label}` must return the flattened row-major matrix of shape ({size},); got {value.shape}.")
+            try:
+                checked_kernel_values(kernel, label, size, 0.0, x, u, p, f"model {model.name!r}")
+            except ModelStructureError as exc:
+                problems.append(f"{exc} (the Jacobian, flattened row-major)")
         return problems
 
     def _codes(self) -> tuple[int, int]:

@@ -25,15 +25,16 @@ from typing import Any
 import numpy as np
 
 from physics_twin.core._jit import python_function
-from physics_twin.core.integrators import _rk4_step, _ros2_step
+from physics_twin.core.integrators import rk4_step, ros2_step, substeps
+from physics_twin.core.model import evaluate_kernel
 from physics_twin.errors import EstimationError
 from physics_twin.estimation import _kernels as kernels
-from physics_twin.estimation._compiled import allocate_results, substeps
+from physics_twin.estimation._compiled import allocate_results
 
 __all__ = ["run_generic"]
 
-_rk4 = python_function(_rk4_step)
-_ros2 = python_function(_ros2_step)
+# the plain-Python integrator steps: their compiled versions cannot take a Python kernel
+_rk4_step, _ros2_step, _substeps = python_function(rk4_step), python_function(ros2_step), python_function(substeps)
 
 
 def _wrap(angle: np.ndarray | float) -> np.ndarray | float:
@@ -86,7 +87,6 @@ def run_generic(flt: Any, times, inputs, measurements, state, gate, freeze) -> t
     nz = len(names)
     transforms, lower, upper = flt._transforms, flt._lower, flt._upper
     p_base, parameter_index = flt.parameter_values, flt._parameter_index
-    step = _ros2 if flt.integrator == 1 else _rk4
     to_physical = python_function(kernels.to_physical)
     to_transformed = python_function(kernels.to_transformed)
 
@@ -100,10 +100,14 @@ def run_generic(flt: Any, times, inputs, measurements, state, gate, freeze) -> t
 
     def fx(z: np.ndarray, dt: float, t: float, u: np.ndarray) -> np.ndarray:
         x, p = decode(z)
-        steps = python_function(substeps)(dt, flt.max_step)
+        steps = _substeps(dt, flt.max_step)
         h = dt / steps
+        work = np.empty((5 + n_states, n_states))
         for s in range(steps):
-            x = step(rhs, t + s * h, x, u, p, h)
+            if flt.integrator == 1:
+                _ros2_step(rhs, t + s * h, x, u, p, h, work[0], work[1], work[2], work[5:])
+            else:
+                _rk4_step(rhs, t + s * h, x, u, p, h, work[0], work[1], work[2], work[3], work[4])
         result = np.array(z, dtype=float)
         for i in range(n_states):
             result[i] = to_transformed(x[i], transforms[i], lower[i], upper[i])
@@ -111,7 +115,7 @@ def run_generic(flt: Any, times, inputs, measurements, state, gate, freeze) -> t
 
     def hx(z: np.ndarray, t: float, u: np.ndarray, channels: np.ndarray) -> np.ndarray:
         x, p = decode(z)
-        return np.asarray(output(t, x, u, p), dtype=float)[flt._output_index[channels]]
+        return evaluate_kernel(output, len(model.outputs), t, x, u, p)[flt._output_index[channels]]
 
     points = MerweScaledSigmaPoints(nz, flt.alpha, flt.beta, flt.kappa)
     x_mean, x_residual = _circular(flt._angles)

@@ -161,6 +161,7 @@ class _CSMember(_FMUMember):
 class _NativeMember(_Member):
     def __init__(self, participant: Any) -> None:
         model = participant.model() if hasattr(participant, "model") and callable(participant.model) else participant
+        model.check_kernels()
         self.model = model
         self.name = participant.name
         self.inputs = _signals_of(model.inputs)
@@ -643,7 +644,7 @@ class CoSimulation:
                 fmu.write_inputs(u)
                 signals[member.out_slice] = fmu.read_outputs()
             else:
-                signals[member.out_slice] = member.model.output(t, np.ascontiguousarray(xs), u, member.p)
+                signals[member.out_slice] = member.model.output_values(t, xs, u, member.p)
 
     def _block_rhs(self, t: float, x: np.ndarray) -> np.ndarray:
         self._block_outputs(t, x)
@@ -658,9 +659,7 @@ class CoSimulation:
                 member.fmu.write_inputs(u)
                 dx[offsets[k] : offsets[k + 1]] = member.fmu.get_derivatives()
             else:
-                dx[offsets[k] : offsets[k + 1]] = member.model.rhs(
-                    t, np.ascontiguousarray(x[offsets[k] : offsets[k + 1]]), u, member.p
-                )
+                dx[offsets[k] : offsets[k + 1]] = member.model.derivative(t, x[offsets[k] : offsets[k + 1]], u, member.p)
         return dx
 
     def _step_block(self, t: float, h: float) -> None:

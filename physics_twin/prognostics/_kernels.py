@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from physics_twin.core._jit import KERNEL, jit, types
-from physics_twin.core.integrators import integrate
+from physics_twin.core.integrators import integrate_into
 from physics_twin.estimation._kernels import LOG, decode
 
 # status of a sample after the run
@@ -35,12 +35,13 @@ STATE_SIGNAL, OUTPUT_SIGNAL = 0, 1
 
 
 @jit
-def signal_margin(output, t, x, u, p, kind, index, threshold, direction):
-    """Signed distance to the threshold (>= 0: failed) and the signal value."""
+def signal_margin(output, t, x, u, p, kind, index, threshold, direction, y):
+    """Signed distance to the threshold (>= 0: failed) and the signal value (``y``: scratch for all outputs)."""
     if kind == STATE_SIGNAL:
         value = x[index]
     else:
-        value = output(t, x, u, p)[index]
+        output(t, x, u, p, y)
+        value = y[index]
     return direction * (value - threshold), value
 
 
@@ -77,8 +78,13 @@ def _refine(
     direction,
     refine_iterations,
     time_tolerance,
+    xc,
+    y,
+    work,
 ):
-    """Crossing time inside one step [0, h] of the trajectory starting at ``x``; see the module docstring."""
+    """Crossing time inside one step [0, h] of the trajectory starting at ``x``; see the module docstring.
+
+    ``xc`` (n_x), ``y`` (n_outputs) and ``work`` (the integrator's scratch) are scratch."""
     a, fa = 0.0, margin_start
     b, fb = h, margin_end
     side = 0
@@ -91,9 +97,11 @@ def _refine(
             c = min(max(c, a + 1e-3 * (b - a)), b - 1e-3 * (b - a))
         else:
             c = 0.5 * (a + b)
-        xc = integrate(rhs, t_abs, x, u, p, c, max_step, method)
+        for j in range(x.shape[0]):
+            xc[j] = x[j]
+        integrate_into(rhs, t_abs, xc, u, p, c, max_step, method, work)
         if _finite_vector(xc):
-            fc, _ = signal_margin(output, t_abs + c, xc, u, p, kind, index, threshold, direction)
+            fc, _ = signal_margin(output, t_abs + c, xc, u, p, kind, index, threshold, direction, y)
         else:
             fc = math.inf
         if fc == 0.0:
@@ -127,6 +135,7 @@ def _refine(
         types.i8,
         types.i8,
         types.i8,
+        types.i8,
         types.f8,
         types.f8,
         types.F3,
@@ -149,6 +158,7 @@ def time_to_failure(
     method,
     kind,
     index,
+    n_outputs,
     threshold,
     direction,
     noise,
@@ -168,6 +178,7 @@ def time_to_failure(
     segment_inputs : (s, n_u)  input vector of each segment [SI]
     start_time : model time at the estimate (passed to the kernels as t) [s]
     kind, index : signal kind (0 state, 1 output) and its index
+    n_outputs : the model's number of outputs (the size ``output`` writes)
     threshold, direction : failure when direction * (signal - threshold) >= 0
     noise : (n, k, n_x) standard normal draws, or shape (0, 0, 0) for none
     noise_scale : (n_x,) process-noise intensity in the state's transformed space [unit/sqrt(s)]
@@ -187,6 +198,10 @@ def time_to_failure(
     status = np.zeros(n, dtype=np.int64)
     initial = np.full(n, np.nan)
     final = np.full(n, np.nan)
+    y = np.empty(n_outputs)
+    x_new = np.empty(n_x)
+    x_trial = np.empty(n_x)
+    work = np.empty((5 + n_x, n_x))
     for i in range(n):
         x = states[i].copy()
         p = parameters[i].copy()
@@ -194,7 +209,7 @@ def time_to_failure(
         if not _finite_vector(x):
             status[i] = INVALID_START
             continue
-        margin, value = signal_margin(output, start_time, x, u, p, kind, index, threshold, direction)
+        margin, value = signal_margin(output, start_time, x, u, p, kind, index, threshold, direction, y)
         initial[i] = value
         if not math.isfinite(margin):
             status[i] = INVALID_START
@@ -208,7 +223,9 @@ def time_to_failure(
         for k in range(n_steps):
             u = segment_inputs[step_segment[k]].copy()
             h = step_ends[k] - t_prev
-            x_new = integrate(rhs, start_time + t_prev, x, u, p, h, max_step, method)
+            for j in range(n_x):
+                x_new[j] = x[j]
+            integrate_into(rhs, start_time + t_prev, x_new, u, p, h, max_step, method, work)
             if use_noise:
                 root_h = math.sqrt(h)
                 for j in range(n_x):
@@ -221,7 +238,7 @@ def time_to_failure(
             finite = _finite_vector(x_new)
             if finite:
                 margin_new, value_new = signal_margin(
-                    output, start_time + step_ends[k], x_new, u, p, kind, index, threshold, direction
+                    output, start_time + step_ends[k], x_new, u, p, kind, index, threshold, direction, y
                 )
             else:
                 margin_new, value_new = math.inf, math.nan
@@ -250,12 +267,16 @@ def time_to_failure(
                         direction,
                         refine_iterations,
                         time_tolerance,
+                        x_trial,
+                        y,
+                        work,
                     )
                 times[i] = t_prev + min(max(offset, 0.0), h)
                 status[i] = CROSSED if finite and math.isfinite(margin_new) else DIVERGED
                 final[i] = value_new
                 break
-            x = x_new
+            for j in range(n_x):
+                x[j] = x_new[j]
             margin = margin_new
             value = value_new
             t_prev = step_ends[k]

@@ -824,6 +824,7 @@ def _run(
     noise_scale: np.ndarray,
     rng: np.random.Generator | None,
 ) -> tuple[np.ndarray, ...]:
+    model.check_kernels()
     transforms = _c([estimation_kernels.LOG if s.nonnegative else estimation_kernels.IDENTITY for s in model.states], np.int64)
     n, n_x, n_steps = states.shape[0], states.shape[1], setup.step_ends.size
     use_noise = bool(np.any(noise_scale > 0))
@@ -846,6 +847,7 @@ def _run(
                 setup.method,
                 setup.kind,
                 setup.index,
+                len(model.outputs),
                 float(failure.threshold),
                 failure.sign,
                 noise,

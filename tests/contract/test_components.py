@@ -18,6 +18,7 @@ import xarray as xr
 import physics_twin.components
 from physics_twin.components.registry import COMPONENTS, component_class, list_components
 from physics_twin.core import Component
+from physics_twin.core.model import checked_kernel_values
 from physics_twin.core.units import unit_registry
 from physics_twin.errors import ConfigError
 
@@ -91,13 +92,13 @@ def test_feedthrough_is_declared_explicitly(cls):
 # -- the kernels ------------------------------------------------------------------------------------
 
 
-def test_kernels_return_declared_shapes_and_finite_values_at_the_defaults(cls):
+def test_kernels_write_exactly_their_declared_sizes_and_finite_values_at_the_defaults(cls, rng):
+    # compiled loops do not check bounds: a kernel must fill every declared entry of `out` and nothing past it
     x, u, p = default_point(cls)
-    dx = cls.rhs(0.0, x, u, p)
-    y = cls.output(0.0, x, u, p)
-    assert dx.shape == (len(cls.STATES),) and dx.dtype == np.float64
-    assert y.shape == (len(cls.OUTPUTS),) and y.dtype == np.float64
-    assert np.all(np.isfinite(dx)) and np.all(np.isfinite(y))
+    for point in (x, x + rng.uniform(0.1, 1.0, x.shape)):
+        dx = checked_kernel_values(cls.rhs, "rhs", len(cls.STATES), 0.0, point, u, p, cls.__name__)
+        y = checked_kernel_values(cls.output, "output", len(cls.OUTPUTS), 0.0, point, u, p, cls.__name__)
+        assert np.all(np.isfinite(dx)) and np.all(np.isfinite(y))
 
 
 def test_kernels_do_not_modify_their_arguments(cls, rng):
@@ -105,8 +106,8 @@ def test_kernels_do_not_modify_their_arguments(cls, rng):
     x = x + rng.uniform(0.0, 1.0, x.shape)
     u = u * rng.uniform(0.5, 1.5, u.shape) + rng.uniform(0.0, 1.0, u.shape)
     copies = (x.copy(), u.copy(), p.copy())
-    cls.rhs(0.0, x, u, p)
-    cls.output(0.0, x, u, p)
+    cls.derivative(0.0, x, u, p)
+    cls.output_values(0.0, x, u, p)
     for before, after in zip(copies, (x, u, p), strict=True):
         assert np.array_equal(before, after)
 
@@ -118,11 +119,11 @@ def observed_feedthrough(cls: type[Component], rng: np.random.Generator, samples
     for _ in range(samples):
         state = x + rng.uniform(0.1, 1.0, x.shape) * np.maximum(np.abs(x), 1.0)
         base_input = u + rng.uniform(0.1, 1.0, u.shape) * np.maximum(np.abs(u), 1.0)
-        reference = cls.output(0.0, state, base_input, p)
+        reference = cls.output_values(0.0, state, base_input, p)
         for column in range(len(cls.INPUTS)):
             perturbed = base_input.copy()
             perturbed[column] *= 1.7
-            seen[:, column] |= cls.output(0.0, state, perturbed, p) != reference
+            seen[:, column] |= cls.output_values(0.0, state, perturbed, p) != reference
     return seen
 
 

@@ -417,9 +417,9 @@ def test_c_kernels_equal_the_python_kernels_at_random_points(built, rng):
             instance.set(**dict(zip(model.input_names, u.tolist(), strict=True)))
             derivatives = (ctypes.c_double * len(x))()
             instance.fmu.getDerivatives(derivatives, len(x))
-            expected_dx = model.rhs(0.0, x, u, model.parameter_values)
+            expected_dx = model.derivative(0.0, x, u, model.parameter_values)
             np.testing.assert_allclose(np.asarray(derivatives), expected_dx, rtol=1e-13, atol=1e-300)
-            expected_y = model.output(0.0, x, u, model.parameter_values)
+            expected_y = model.output_values(0.0, x, u, model.parameter_values)
             np.testing.assert_allclose(instance.get(*model.output_names), expected_y, rtol=1e-13, atol=1e-300)
         instance.free()
 
@@ -513,7 +513,7 @@ def test_outputs_named_like_states_are_those_states(component_class, rng):
     for _ in range(5):
         x = rng.normal(size=len(states))
         u = rng.uniform(0.1, 1.0, len(component.INPUTS))
-        y = component_class.output(0.0, x, u, component.parameter_values)
+        y = component_class.output_values(0.0, x, u, component.parameter_values)
         for j, output in enumerate(component.OUTPUTS):
             if output.name in states:
                 assert y[j] == x[states.index(output.name)]

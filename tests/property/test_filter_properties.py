@@ -19,19 +19,15 @@ from physics_twin.estimation._compiled import cholupdate, tria, wrap_angle
 
 
 @jit
-def _pendulum_rhs(t, x, u, p):
-    dx = np.empty(2)
+def _pendulum_rhs(t, x, u, p, dx):
     dx[0] = x[1]
     dx[1] = -p[0] * math.sin(x[0]) - p[1] * x[1]
-    return dx
 
 
 @jit
-def _pendulum_output(t, x, u, p):
-    y = np.empty(2)
+def _pendulum_output(t, x, u, p, y):
     y[0] = x[0]
     y[1] = x[1]
-    return y
 
 
 class Pendulum(Component):

@@ -62,9 +62,9 @@ def test_reciprocity_at_the_steady_state(parameters, input_speed, load):
     twist = load / parameters["torsional_stiffness"] + math.copysign(0.5 * parameters["backlash"], load)
     x = np.array([twist, input_speed / ratio, 0.0])
     u = np.array([input_speed, load])
-    dx = gearbox.rhs(0.0, x, u, gearbox.parameter_values)
+    dx = gearbox.derivative(0.0, x, u, gearbox.parameter_values)
     assert_allclose(dx[:2], 0.0, atol=1e-9 * max(1.0, abs(load)))
-    y = dict(zip([o.name for o in Gearbox.OUTPUTS], gearbox.output(0.0, x, u, gearbox.parameter_values), strict=True))
+    y = dict(zip([o.name for o in Gearbox.OUTPUTS], gearbox.output_values(0.0, x, u, gearbox.parameter_values), strict=True))
     assert_allclose(y["output_speed"], input_speed / ratio, rtol=1e-14)
     assert_allclose(y["shaft_torque"], load, rtol=1e-9)
     driving = load * input_speed >= 0.0
@@ -116,8 +116,8 @@ def test_power_balance_at_arbitrary_states(parameters, twist, output_speed, inpu
     gearbox = Gearbox("g", **parameters)
     x = np.array([twist, output_speed, 0.0])
     u = np.array([input_speed, load])
-    dx = gearbox.rhs(0.0, x, u, gearbox.parameter_values)
-    y = dict(zip([o.name for o in Gearbox.OUTPUTS], gearbox.output(0.0, x, u, gearbox.parameter_values), strict=True))
+    dx = gearbox.derivative(0.0, x, u, gearbox.parameter_values)
+    y = dict(zip([o.name for o in Gearbox.OUTPUTS], gearbox.output_values(0.0, x, u, gearbox.parameter_values), strict=True))
     half = 0.5 * parameters["backlash"]
     delta = twist - half if twist > half else (twist + half if twist < -half else 0.0)
     terms = [

@@ -26,6 +26,7 @@ from numpy.testing import assert_allclose
 
 from physics_twin.components.registry import COMPONENTS
 from physics_twin.core._jit import JIT_ENABLED, python_function
+from physics_twin.core.model import evaluate_kernel
 
 pytestmark = pytest.mark.skipif(not JIT_ENABLED, reason="JIT disabled: compiled and Python kernels are the same function")
 
@@ -59,9 +60,10 @@ def test_component_kernels_compiled_equal_python(name, kernel):
     )
     def check(t, x, u, factors):
         p = defaults * np.array(factors)
+        size = len(cls.STATES) if kernel == "rhs" else len(cls.OUTPUTS)
         with np.errstate(all="ignore"):  # numpy warns where the compiled kernel silently gives inf/nan (e.g. (-1)**0.5)
-            expected = plain(t, x, u, p)
-        assert_allclose(compiled(t, x, u, p), expected, rtol=ULP_TOLERANCE, atol=0.0, equal_nan=True)
+            expected = evaluate_kernel(plain, size, t, x, u, p)
+        assert_allclose(evaluate_kernel(compiled, size, t, x, u, p), expected, rtol=ULP_TOLERANCE, atol=0.0, equal_nan=True)
 
     check()
 
@@ -99,8 +101,8 @@ CHILD = DRIVE + textwrap.dedent(
     data = np.load(sys.argv[1])
     rows = list(zip(data["t"], data["x"], data["u"]))
     result = {
-        "rhs": [model.rhs(t, x, u, p).tolist() for t, x, u in rows],
-        "output": [model.output(t, x, u, p).tolist() for t, x, u in rows],
+        "rhs": [model.derivative(t, x, u, p).tolist() for t, x, u in rows],
+        "output": [model.output_values(t, x, u, p).tolist() for t, x, u in rows],
         "rk4": integrate(model.rhs, 0.0, data["x"][0], data["u"][0], p, 0.5, 0.01, 0).tolist(),
         "ros2": integrate(model.rhs, 0.0, data["x"][0], data["u"][0], p, 0.5, 0.05, 1).tolist(),
     }
@@ -134,10 +136,13 @@ def test_system_kernels_and_integrators_compiled_equal_python(tmp_path, rng):
     python = json.loads(completed.stdout)
     p = model.parameter_values
     assert_allclose(
-        np.array([model.rhs(*row, p) for row in zip(t, x, u, strict=True)]), python["rhs"], rtol=ULP_TOLERANCE, atol=0.0
+        np.array([model.derivative(*row, p) for row in zip(t, x, u, strict=True)]), python["rhs"], rtol=ULP_TOLERANCE, atol=0.0
     )
     assert_allclose(
-        np.array([model.output(*row, p) for row in zip(t, x, u, strict=True)]), python["output"], rtol=ULP_TOLERANCE, atol=0.0
+        np.array([model.output_values(*row, p) for row in zip(t, x, u, strict=True)]),
+        python["output"],
+        rtol=ULP_TOLERANCE,
+        atol=0.0,
     )
     x0, u0 = np.ascontiguousarray(x[0]), np.ascontiguousarray(u[0])
     assert_allclose(integrate(model.rhs, 0.0, x0, u0, p, 0.5, 0.01, 0), python["rk4"], rtol=STEPPED_TOLERANCE, atol=0.0)

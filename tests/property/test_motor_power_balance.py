@@ -65,8 +65,8 @@ def test_dc_motor_thermal_power_balance(case):
     # L di/dt * i + J dw/dt * w = V i - R i² - k_fe w² - b w² - tau_L w   (multiply the two equations by i and w)
     motor, x, u = case
     p = motor.parameter_values
-    dx = motor.rhs(0.0, x, u, p)
-    y = motor.output(0.0, x, u, p)
+    dx = motor.derivative(0.0, x, u, p)
+    y = motor.output_values(0.0, x, u, p)
     names = [o.name for o in DCMotorThermal.OUTPUTS]
     copper, iron, friction = (y[names.index(n)] for n in ("copper_loss", "iron_loss", "friction_loss"))
     stored = motor.parameter("inductance") * x[0] * dx[0] + motor.parameter("rotor_inertia") * x[1] * dx[1]
@@ -100,8 +100,8 @@ def test_pmsm_power_balance(case):
     # energy change (constant), so P_e = P_cu + P_fe + b w² + tau_L w + d/dt(magnetic + kinetic).
     motor, x, u = case
     p = motor.parameter_values
-    dx = motor.rhs(0.0, x, u, p)
-    y = motor.output(0.0, x, u, p)
+    dx = motor.derivative(0.0, x, u, p)
+    y = motor.output_values(0.0, x, u, p)
     names = [o.name for o in PermanentMagnetSynchronousMotor.OUTPUTS]
     copper, core, friction = (y[names.index(n)] for n in ("copper_loss", "iron_loss", "friction_loss"))
     ld, lq, j = (motor.parameter(n) for n in ("d_axis_inductance", "q_axis_inductance", "rotor_inertia"))
@@ -148,8 +148,8 @@ def test_induction_motor_power_balance(case):
     # currents are recovered here by solving [psi_s; psi_r] = [[Ls, Lm], [Lm, Lr]] [i_s; i_r] with numpy.
     motor, x, u = case
     p = motor.parameter_values
-    dx = motor.rhs(0.0, x, u, p)
-    y = motor.output(0.0, x, u, p)
+    dx = motor.derivative(0.0, x, u, p)
+    y = motor.output_values(0.0, x, u, p)
     names = [o.name for o in InductionMotor.OUTPUTS]
     lls, llr, lm = (
         motor.parameter(n) for n in ("stator_leakage_inductance", "rotor_leakage_inductance", "magnetizing_inductance")

@@ -46,8 +46,8 @@ def test_dc_motor_power_balance(case):
     v = {p.name: motor.parameter(p.name) for p in DCMotor.PARAMETERS}
     i, w, temperature = x
     voltage, load, ambient = u
-    di, dw, dtemperature = motor.rhs(0.0, x, u, motor.parameter_values)
-    y = motor.output(0.0, x, u, motor.parameter_values)
+    di, dw, dtemperature = motor.derivative(0.0, x, u, motor.parameter_values)
+    y = motor.output_values(0.0, x, u, motor.parameter_values)
     resistance = y[4]
     k, inductance, j, b = v["torque_constant"], v["inductance"], v["rotor_inertia"], v["viscous_friction"]
     converted = k * w * i
@@ -89,8 +89,8 @@ def test_pipe_power_balance(inertance, static_head, pipe_resistance, valve_resis
         valve_resistance=valve_resistance,
     )
     x, u = np.array([flow]), np.array([pressure_rise, opening])
-    dq = pipe.rhs(0.0, x, u, pipe.parameter_values)[0]
-    flow_out, resistance, valve_drop = pipe.output(0.0, x, u, pipe.parameter_values)
+    dq = pipe.derivative(0.0, x, u, pipe.parameter_values)[0]
+    flow_out, resistance, valve_drop = pipe.output_values(0.0, x, u, pipe.parameter_values)
     lift = pipe.parameter("fluid_density") * GRAVITY * static_head * flow
     loss = resistance * flow**2 * abs(flow)
     terms = [pressure_rise * flow, lift, loss, inertance * flow * dq]
@@ -104,6 +104,6 @@ def test_pipe_power_balance(inertance, static_head, pipe_resistance, valve_resis
 def test_bearing_damage_never_heals(damage, speed, load, growth_exponent, life_exponent):
     # dD/dt = c (n/n_ref) (P/P_ref)^p D^m >= 0 for non-negative speed and load: damage only accumulates
     bearing = BearingDegradation("b", growth_exponent=growth_exponent, life_exponent=life_exponent)
-    rate = bearing.rhs(0.0, np.array([damage]), np.array([speed, load]), bearing.parameter_values)[0]
+    rate = bearing.derivative(0.0, np.array([damage]), np.array([speed, load]), bearing.parameter_values)[0]
     assert rate >= 0.0
     assert np.isfinite(rate)

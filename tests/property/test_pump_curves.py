@@ -36,7 +36,7 @@ def pump_values(draw) -> dict[str, float]:
 
 
 def outputs(pump: CentrifugalPump, speed: float, flows: np.ndarray) -> np.ndarray:
-    return np.array([pump.output(0.0, np.empty(0), np.array([speed, q]), pump.parameter_values) for q in flows])
+    return np.array([pump.output_values(0.0, np.empty(0), np.array([speed, q]), pump.parameter_values) for q in flows])
 
 
 def sampled_peak_efficiency(values: dict[str, float]) -> float:

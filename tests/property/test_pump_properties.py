@@ -21,11 +21,11 @@ WEARING = WearingCentrifugalPump("wearing")
 
 
 def curve(speed: float, flow: float) -> np.ndarray:
-    return CURVE.output(0.0, np.empty(0), np.array([speed, flow]), CURVE.parameter_values)
+    return CURVE.output_values(0.0, np.empty(0), np.array([speed, flow]), CURVE.parameter_values)
 
 
 def wearing(state, speed: float, flow: float, suction: float = 1e5) -> np.ndarray:
-    return WEARING.output(0.0, np.asarray(state, float), np.array([speed, flow, suction]), WEARING.parameter_values)
+    return WEARING.output_values(0.0, np.asarray(state, float), np.array([speed, flow, suction]), WEARING.parameter_values)
 
 
 @given(speeds, flows, flows)
@@ -84,4 +84,4 @@ def test_daigle_goebel_flow_target_rises_with_the_pressure_difference(dp1, dp2):
     u_low = np.array([290.0, 0.0, 1e6, 1e6 + low, 376.99])
     u_high = np.array([290.0, 0.0, 1e6, 1e6 + high, 376.99])
     p = pump.parameter_values
-    assert DaigleGoebelPump.rhs(0.0, x, u_high, p)[1] >= DaigleGoebelPump.rhs(0.0, x, u_low, p)[1]
+    assert DaigleGoebelPump.derivative(0.0, x, u_high, p)[1] >= DaigleGoebelPump.derivative(0.0, x, u_low, p)[1]

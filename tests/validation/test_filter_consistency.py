@@ -29,19 +29,15 @@ STEPS = 150
 
 
 @jit
-def _chain_rhs(t, x, u, p):
-    dx = np.empty(3)
+def _chain_rhs(t, x, u, p, dx):
     dx[0] = x[1]
     dx[1] = x[2]
     dx[2] = -p[0] * x[2]
-    return dx
 
 
 @jit
-def _position(t, x, u, p):
-    y = np.empty(1)
+def _position(t, x, u, p, y):
     y[0] = x[0]
-    return y
 
 
 class Chain(Component):
@@ -60,18 +56,14 @@ class Chain(Component):
 
 
 @jit
-def _pendulum_rhs(t, x, u, p):
-    dx = np.empty(2)
+def _pendulum_rhs(t, x, u, p, dx):
     dx[0] = x[1]
     dx[1] = -p[0] * math.sin(x[0]) - p[1] * x[1]
-    return dx
 
 
 @jit
-def _pendulum_output(t, x, u, p):
-    y = np.empty(1)
+def _pendulum_output(t, x, u, p, y):
     y[0] = math.sin(x[0])  # a tangential accelerometer-like reading: nonlinear in the angle
-    return y
 
 
 class Pendulum(Component):
@@ -108,7 +100,9 @@ def monte_carlo(flt, dt, rng):
         for _ in range(STEPS):
             x = integrate(model.rhs, 0.0, x, np.zeros(0), p, dt, flt.max_step, 0) + q_std * rng.standard_normal(n_states)
             truth.append(np.concatenate([x, truth_z[n_states:]]))
-            readings.append(model.output(0.0, x, np.zeros(0), p)[flt._output_index] + r_std * rng.standard_normal(r_std.size))
+            readings.append(
+                model.output_values(0.0, x, np.zeros(0), p)[flt._output_index] + r_std * rng.standard_normal(r_std.size)
+            )
         result, _ = flt.run(times, None, np.array(readings), state=prior)
         error = result["mean_transformed"].values - np.array(truth)
         all_nees[run] = nees(error, result["covariance"].values)

@@ -28,7 +28,7 @@ def fixed_steps(component, x0, u, steps):
     model, p = component.model(), component.parameter_values
     x, speeds = x0.copy(), []
     for k in range(steps + 1):
-        speeds.append(model.output(k * H, x, u, p)[0])
+        speeds.append(model.output_values(k * H, x, u, p)[0])
         x = integrate(model.rhs, k * H, x, u, p, H, H, METHODS["RK4"])
     return np.arange(steps + 1) * H, np.array(speeds)
 

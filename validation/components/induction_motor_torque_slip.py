@@ -71,11 +71,11 @@ def steady_torque_linear(motor: InductionMotor, slip: float) -> float:
     p = motor.parameter_values
     u = np.array([0.0, math.sqrt(2) * V_PHASE, OMEGA_S, 0.0, 293.15])
     base = np.array([0.0, 0.0, 0.0, 0.0, (1 - slip) * OMEGA_S / motor.parameter("pole_pairs"), 293.15, 293.15, 293.15, 0.0])
-    b = motor.rhs(0.0, base, u, p)[:4]
-    a = np.column_stack([motor.rhs(0.0, np.where(np.arange(9) == k, 1.0, base), u, p)[:4] - b for k in range(4)])
+    b = motor.derivative(0.0, base, u, p)[:4]
+    a = np.column_stack([motor.derivative(0.0, np.where(np.arange(9) == k, 1.0, base), u, p)[:4] - b for k in range(4)])
     x = base.copy()
     x[:4] = np.linalg.solve(a, -b)
-    return float(motor.output(0.0, x, u, p)[3])
+    return float(motor.output_values(0.0, x, u, p)[3])
 
 
 def run(output_dir: Path) -> dict:

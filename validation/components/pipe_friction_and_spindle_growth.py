@@ -63,13 +63,13 @@ def run(output_dir: Path) -> dict:
     )
     growing = Spindle("growing")
     growth = 11.5e-6 * 0.3 * (long["shaft_temperature"].values[-1] - 293.15)
-    growth_output = growing.output(
+    growth_output = growing.output_values(
         0.0, np.array([0.0, long["shaft_temperature"].values[-1], 293.15, 0.0]), np.zeros(5), growing.parameter_values
     )[1]
     shaft_rise = np.linspace(0.0, 15.0, 61)
     preload = {
         dh: [
-            growing.output(0.0, np.array([0.0, 293.15 + ds, 293.15 + dh, 0.0]), np.zeros(5), growing.parameter_values)[2]
+            growing.output_values(0.0, np.array([0.0, 293.15 + ds, 293.15 + dh, 0.0]), np.zeros(5), growing.parameter_values)[2]
             for ds in shaft_rise
         ]
         for dh in (0.0, 5.0, 10.0)

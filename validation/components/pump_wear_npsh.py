@@ -54,7 +54,7 @@ def run(output_dir: Path) -> dict:
     npsh_error = 0.0
     margins = {}
     for suction in (40000.0, 60000.0, 101325.0):
-        y = np.array([curve.output(0.0, np.array([1.0, 0.0, 0.0]), np.array([rated, f, suction]), p) for f in flows])
+        y = np.array([curve.output_values(0.0, np.array([1.0, 0.0, 0.0]), np.array([rated, f, suction]), p) for f in flows])
         available = (suction - 2339.0) / (RHO * G) + (flows / 1.26e-3) ** 2 / (2 * G)
         required = 1.0 + 1.5 * (flows / 2.0e-3) ** 2
         npsh_error = max(npsh_error, float(np.max(np.abs(y[:, 7] - available))), float(np.max(np.abs(y[:, 8] - required))))

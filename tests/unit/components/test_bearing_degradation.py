@@ -48,16 +48,16 @@ def test_damage_growth_closed_form(m):
 
 def test_vibration_level_is_proportional_to_one_plus_damage():
     bearing = BearingDegradation("b", baseline_vibration=0.7)
-    y = bearing.output(0.0, np.array([0.4]), np.array([SPEED, LOAD]), bearing.parameter_values)
+    y = bearing.output_values(0.0, np.array([0.4]), np.array([SPEED, LOAD]), bearing.parameter_values)
     assert_allclose(y, [0.7 * 1.4, 0.4], rtol=1e-15)
 
 
 def test_growth_rate_scales_linearly_with_speed_and_with_the_life_exponent_of_load():
     bearing = BearingDegradation("b", life_exponent=10.0 / 3.0)
     x, p = np.array([0.1]), bearing.parameter_values
-    base = bearing.rhs(0.0, x, np.array([SPEED, LOAD]), p)[0]
-    assert_allclose(bearing.rhs(0.0, x, np.array([2 * SPEED, LOAD]), p)[0], 2 * base, rtol=1e-14)
-    assert_allclose(bearing.rhs(0.0, x, np.array([SPEED, 2 * LOAD]), p)[0], 2 ** (10 / 3) * base, rtol=1e-14)
+    base = bearing.derivative(0.0, x, np.array([SPEED, LOAD]), p)[0]
+    assert_allclose(bearing.derivative(0.0, x, np.array([2 * SPEED, LOAD]), p)[0], 2 * base, rtol=1e-14)
+    assert_allclose(bearing.derivative(0.0, x, np.array([SPEED, 2 * LOAD]), p)[0], 2 ** (10 / 3) * base, rtol=1e-14)
     assert_allclose(base, rate(bearing, SPEED, LOAD) * 0.1, rtol=1e-14)
 
 
@@ -76,8 +76,8 @@ def test_time_to_the_vibration_threshold():
 def test_no_growth_at_standstill_or_from_zero_damage():
     bearing = BearingDegradation("b")
     p = bearing.parameter_values
-    assert bearing.rhs(0.0, np.array([0.3]), np.array([0.0, LOAD]), p)[0] == 0.0
-    assert bearing.rhs(0.0, np.array([0.0]), np.array([SPEED, LOAD]), p)[0] == 0.0
+    assert bearing.derivative(0.0, np.array([0.3]), np.array([0.0, LOAD]), p)[0] == 0.0
+    assert bearing.derivative(0.0, np.array([0.0]), np.array([SPEED, LOAD]), p)[0] == 0.0
     # a (numerically) negative damage is treated as zero, not raised to a fractional power
     bearing = BearingDegradation("b", growth_exponent=0.5)
-    assert bearing.rhs(0.0, np.array([-1e-12]), np.array([SPEED, LOAD]), bearing.parameter_values)[0] == 0.0
+    assert bearing.derivative(0.0, np.array([-1e-12]), np.array([SPEED, LOAD]), bearing.parameter_values)[0] == 0.0

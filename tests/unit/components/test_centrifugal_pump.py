@@ -18,7 +18,7 @@ OUT = {o.name: k for k, o in enumerate(CentrifugalPump.OUTPUTS)}
 
 
 def evaluate(speed: float, flow: float) -> dict[str, float]:
-    y = PUMP.output(0.0, np.empty(0), np.array([speed, flow]), PUMP.parameter_values)
+    y = PUMP.output_values(0.0, np.empty(0), np.array([speed, flow]), PUMP.parameter_values)
     return {name: float(y[k]) for name, k in OUT.items()}
 
 
@@ -73,7 +73,7 @@ def test_head_falls_monotonically_with_forward_flow():
 
 def test_pump_has_no_states():
     assert CentrifugalPump.STATES == ()
-    assert PUMP.rhs(0.0, np.empty(0), np.array([RATED, 1e-3]), PUMP.parameter_values).shape == (0,)
+    assert PUMP.derivative(0.0, np.empty(0), np.array([RATED, 1e-3]), PUMP.parameter_values).shape == (0,)
 
 
 def test_cross_parameter_checks_are_listed_together():
@@ -108,6 +108,6 @@ def test_the_bep_is_the_efficiency_peak_for_the_shutoff_power_the_message_names(
         CentrifugalPump("p", shutoff_head=20.0, bep_head=16.0, bep_efficiency=0.95, shutoff_power=0.0)
     pump = CentrifugalPump("p", shutoff_head=20.0, bep_head=16.0, bep_efficiency=0.95, shutoff_power=peak_at_bep)
     flows = np.linspace(1e-6, 3e-3, 3000)
-    efficiency = np.array([pump.output(0.0, np.empty(0), np.array([RATED, q]), pump.parameter_values)[4] for q in flows])
+    efficiency = np.array([pump.output_values(0.0, np.empty(0), np.array([RATED, q]), pump.parameter_values)[4] for q in flows])
     assert flows[int(np.argmax(efficiency))] == pytest.approx(2.0e-3, abs=1e-6)
     assert efficiency.max() == pytest.approx(0.95, rel=1e-6)

@@ -34,10 +34,10 @@ def test_motor_torque_is_the_papers_equivalent_circuit_form():
         slip = (sync - speed) / sync
         # the paper (and progpy): n p R2 / (s (ws + 1e-5)) * V² / ((R1 + R2/s)² + (ws L1)²)
         expected = 3 * 1 * 0.076 / (slip * (sync + 1e-5)) * voltage**2 / ((0.36 + 0.076 / slip) ** 2 + (sync * 0.00063) ** 2)
-        y = DaigleGoebelPump.output(0.0, state(shaft_speed=speed), inputs(), p)
+        y = DaigleGoebelPump.output_values(0.0, state(shaft_speed=speed), inputs(), p)
         assert y[7] == pytest.approx(expected, rel=1e-12)
     # at synchronous speed the torque vanishes (the paper's form is 0/0 there)
-    assert DaigleGoebelPump.output(0.0, state(shaft_speed=sync), inputs(), p)[7] == 0.0
+    assert DaigleGoebelPump.output_values(0.0, state(shaft_speed=sync), inputs(), p)[7] == 0.0
 
 
 def test_bearing_and_oil_temperatures_settle_at_the_linear_heat_balance():
@@ -75,7 +75,7 @@ def test_leak_flows_from_discharge_to_suction_and_the_extended_wear_law_has_its_
     # Q_l = c_l A_l sqrt(pd - ps) and dA_l/dt = w_l Q_l² = w_l c_l² dp A_l²  ->  A_l(t) = A0 / (1 - w_l c_l² dp A0 t)
     area0, rate, dp = 1e-4, 3e-6, 928654.0 - 239179.0  # blow-up at 1/(rate dp area0) = 4835 s
     pump = DaigleGoebelPump("p", leak_wear_rate=rate)
-    y = DaigleGoebelPump.output(0.0, state(flow_rate=0.1, leak_area=area0), inputs(), pump.parameter_values)
+    y = DaigleGoebelPump.output_values(0.0, state(flow_rate=0.1, leak_area=area0), inputs(), pump.parameter_values)
     leak = area0 * np.sqrt(dp)
     assert y[5] == pytest.approx(leak, rel=1e-14)
     assert y[1] == pytest.approx(0.1 - leak, rel=1e-14)

@@ -150,6 +150,6 @@ def test_output_kernel_values():
     motor = DCMotor("m")
     v = motor_values(motor)
     x, u = np.array([2.0, 30.0, 350.0]), np.array([10.0, 0.1, 290.0])
-    y = motor.output(0.0, x, u, motor.parameter_values)
+    y = motor.output_values(0.0, x, u, motor.parameter_values)
     resistance = v["reference_resistance"] * (1 + v["resistance_temperature_coefficient"] * (350.0 - v["reference_temperature"]))
     assert_allclose(y, [2.0, 30.0, 350.0, v["torque_constant"] * 2.0, resistance, 20.0], rtol=1e-15)

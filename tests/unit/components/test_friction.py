@@ -32,7 +32,7 @@ def fixed_step_run(component: FrictionBody, x0: np.ndarray, force, steps: int, m
     for k in range(steps + 1):
         t = k * H
         u = np.array([force(t)])
-        y = model.output(t, x, u, p)
+        y = model.output_values(t, x, u, p)
         times.append(t)
         speeds.append(y[0])
         positions.append(y[1])

@@ -19,7 +19,7 @@ REFERENCE_SPEED = 2 * math.pi * 1500 / 60
 
 
 def outputs(gearbox: Gearbox, twist: float, output_speed: float, input_speed: float, load: float = 0.0) -> dict[str, float]:
-    y = gearbox.output(0.0, np.array([twist, output_speed, 0.0]), np.array([input_speed, load]), gearbox.parameter_values)
+    y = gearbox.output_values(0.0, np.array([twist, output_speed, 0.0]), np.array([input_speed, load]), gearbox.parameter_values)
     return {o.name: float(value) for o, value in zip(Gearbox.OUTPUTS, y, strict=True)}
 
 

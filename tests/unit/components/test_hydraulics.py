@@ -60,7 +60,7 @@ def test_turbulent_pipe_settles_where_friction_and_lift_balance_the_pressure():
 
 def test_fluid_inertia_sets_the_initial_acceleration():
     pipe = Pipe("p")
-    dq = Pipe.rhs(0.0, np.zeros(1), np.array([2e5, 1e5]), pipe.parameter_values)[0]
+    dq = Pipe.derivative(0.0, np.zeros(1), np.array([2e5, 1e5]), pipe.parameter_values)[0]
     area = math.pi * 0.04**2 / 4
     assert dq == pytest.approx(1e5 * area / (998.2 * 10.0), rel=1e-14)
 
@@ -69,13 +69,15 @@ def test_valve_flow_coefficient_definition_and_characteristics():
     kv = 10.0 / 3600.0
     linear = Valve("v", fluid_density=1000.0)
     # Kv is the flow of water at a 1 bar drop through the open valve
-    y = Valve.output(0.0, np.empty(0), np.array([kv, 1.0, 2e5]), linear.parameter_values)
+    y = Valve.output_values(0.0, np.empty(0), np.array([kv, 1.0, 2e5]), linear.parameter_values)
     assert y[1] == pytest.approx(1e5, rel=1e-14) and y[0] == pytest.approx(3e5, rel=1e-14)
     # linear: half open passes half the flow at the same drop -> 4x the drop at the same flow
-    assert Valve.output(0.0, np.empty(0), np.array([kv, 0.5, 0.0]), linear.parameter_values)[1] == pytest.approx(4e5, rel=1e-14)
+    assert Valve.output_values(0.0, np.empty(0), np.array([kv, 0.5, 0.0]), linear.parameter_values)[1] == pytest.approx(
+        4e5, rel=1e-14
+    )
     # equal percentage: phi = R^(s-1); reverse flow gives a negative drop
     percent = Valve("e", equal_percentage=1.0, rangeability=50.0)
-    y = Valve.output(0.0, np.empty(0), np.array([-kv, 0.5, 0.0]), percent.parameter_values)
+    y = Valve.output_values(0.0, np.empty(0), np.array([-kv, 0.5, 0.0]), percent.parameter_values)
     assert y[2] == pytest.approx(50.0**-0.5, rel=1e-14)
     assert y[1] == pytest.approx(-1e5 * 998.2 / 1000.0 / 50.0**-1.0, rel=1e-12)
     with pytest.raises(ParameterError, match=r"`equal_percentage` must be 0 or 1; got 0\.5"):

@@ -38,15 +38,15 @@ def dq_steady_state(motor: InductionMotor, speed: float, v_q: float) -> np.ndarr
     p = motor.parameter_values
     u = np.array([0.0, v_q, OMEGA_S, 0.0, 293.15])
     base = np.array([0.0, 0.0, 0.0, 0.0, speed, 293.15, 293.15, 293.15, 0.0])
-    b = motor.rhs(0.0, base, u, p)[:4]
+    b = motor.derivative(0.0, base, u, p)[:4]
     a = np.empty((4, 4))
     for column in range(4):
         x = base.copy()
         x[column] = 1.0
-        a[:, column] = motor.rhs(0.0, x, u, p)[:4] - b
+        a[:, column] = motor.derivative(0.0, x, u, p)[:4] - b
     x = base.copy()
     x[:4] = np.linalg.solve(a, -b)
-    return motor.output(0.0, x, u, p)
+    return motor.output_values(0.0, x, u, p)
 
 
 @pytest.mark.parametrize("slip", SLIPS)
@@ -93,7 +93,7 @@ def test_torque_equals_the_current_form_and_power_balance_terms(rng):
     for _ in range(10):
         fluxes = rng.uniform(-1.0, 1.0, 4)
         x = np.array([*fluxes, 100.0, 330.0, 320.0, 310.0, 0.1])
-        y = motor.output(0.0, x, np.array([10.0, 150.0, OMEGA_S, 0.0, 293.15]), motor.parameter_values)
+        y = motor.output_values(0.0, x, np.array([10.0, 150.0, OMEGA_S, 0.0, 293.15]), motor.parameter_values)
         i_ds, i_dr = np.linalg.solve(inductance, fluxes[[0, 2]])
         i_qs, i_qr = np.linalg.solve(inductance, fluxes[[1, 3]])
         assert_allclose(y[3], 1.5 * POLES * lm * (i_qs * i_dr - i_ds * i_qr), rtol=1e-10, atol=1e-12)
@@ -104,7 +104,7 @@ def test_torque_equals_the_current_form_and_power_balance_terms(rng):
 def test_slip_is_zero_without_supply_frequency():
     motor = InductionMotor("im")
     x = np.array([0.0, 0.0, 0.0, 0.0, 10.0, 293.15, 293.15, 293.15, 0.0])
-    assert motor.output(0.0, x, np.array([0.0, 0.0, 0.0, 0.0, 293.15]), motor.parameter_values)[6] == 0.0
+    assert motor.output_values(0.0, x, np.array([0.0, 0.0, 0.0, 0.0, 293.15]), motor.parameter_values)[6] == 0.0
 
 
 def test_bad_parameters():

@@ -66,7 +66,7 @@ def test_class_temperatures_follow_iec_60085():
 def test_absurd_temperatures_stay_finite():
     # a solver may try wild temperatures; the exponent is capped at 100 so the rate stays finite
     ageing = InsulationAgeing("insulation")
-    rate = ageing.rhs(0.0, np.array([0.0]), np.array([1.0e5]), ageing.parameter_values)[0]
+    rate = ageing.derivative(0.0, np.array([0.0]), np.array([1.0e5]), ageing.parameter_values)[0]
     assert math.isfinite(rate)
     assert_allclose(rate, 2.0**100 / RATED_LIFE, rtol=1e-14)
 
@@ -94,5 +94,5 @@ def test_class_parameter_sets(name, celsius, allowance):
     assert values["hot_spot_allowance"] == allowance
     ageing = InsulationAgeing("insulation", **values)
     limit = 273.15 + 40.0 + {130: 80.0, 155: 105.0, 180: 125.0}[celsius]
-    y = ageing.output(0.0, np.array([0.0]), np.array([limit]), ageing.parameter_values)
+    y = ageing.output_values(0.0, np.array([0.0]), np.array([limit]), ageing.parameter_values)
     assert_allclose(y[1], 1.0, rtol=1e-13)

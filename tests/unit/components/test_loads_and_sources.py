@@ -19,10 +19,10 @@ EMPTY = np.empty(0)
 
 def test_constant_and_quadratic_loads():
     constant = ConstantTorqueLoad("c", torque=3.0)
-    assert_allclose(constant.output(0.0, EMPTY, np.array([10.0]), constant.parameter_values), [3.0, 30.0])
+    assert_allclose(constant.output_values(0.0, EMPTY, np.array([10.0]), constant.parameter_values), [3.0, 30.0])
     fan = QuadraticTorqueLoad("f", rated_torque=10.0, rated_speed=100.0, friction_torque=0.5)
     for speed in (50.0, 100.0, -50.0, 0.0):
-        y = fan.output(0.0, EMPTY, np.array([speed]), fan.parameter_values)
+        y = fan.output_values(0.0, EMPTY, np.array([speed]), fan.parameter_values)
         # tau = tau_r w|w|/w_r² + tau_0 sign(w): at half speed a quarter of the rated torque
         expected = 10.0 * speed * abs(speed) / 100.0**2 + 0.5 * np.sign(speed)
         assert y[0] == pytest.approx(expected, rel=1e-15) and y[1] == pytest.approx(expected * speed, rel=1e-15)
@@ -31,7 +31,7 @@ def test_constant_and_quadratic_loads():
 def test_kienzle_cutting_force():
     load = CuttingForceLoad("cut", specific_cutting_force=2.0e9, kienzle_exponent=0.25, tool_radius=0.01, engaged_edges=2.0)
     h, b = 0.1e-3, 2e-3
-    y = load.output(0.0, EMPTY, np.array([500.0, h, b]), load.parameter_values)
+    y = load.output_values(0.0, EMPTY, np.array([500.0, h, b]), load.parameter_values)
     # F = z kc1.1 b h (h/1 mm)^-mc: at h = 0.1 mm the specific force is 2000 N/mm² * 0.1^-0.25 = 3556.6 N/mm²
     force = 2.0 * 2000.0 * 0.1**-0.25 * 2.0 * 0.1  # N, with b and h in mm
     assert y[2] == pytest.approx(force, rel=1e-12)
@@ -39,8 +39,10 @@ def test_kienzle_cutting_force():
     assert y[1] == pytest.approx(force * 0.01 * 500.0, rel=1e-12)
     # at h = 1 mm, b = 1 mm, one edge: exactly k_c1.1 times 1 mm²
     single = CuttingForceLoad("one", specific_cutting_force=2.0e9)
-    assert single.output(0.0, EMPTY, np.array([1.0, 1e-3, 1e-3]), single.parameter_values)[2] == pytest.approx(2000.0, rel=1e-14)
-    assert single.output(0.0, EMPTY, np.array([1.0, 0.0, 1e-3]), single.parameter_values)[2] == 0.0
+    assert single.output_values(0.0, EMPTY, np.array([1.0, 1e-3, 1e-3]), single.parameter_values)[2] == pytest.approx(
+        2000.0, rel=1e-14
+    )
+    assert single.output_values(0.0, EMPTY, np.array([1.0, 0.0, 1e-3]), single.parameter_values)[2] == 0.0
 
 
 def test_voltage_source_step_pulse_and_sine():
@@ -53,7 +55,7 @@ def test_voltage_source_step_pulse_and_sine():
         (1.02, 21.0 + 2.0 * math.sin(2 * math.pi * 5.0 * 1.02)),
         (1.06, 1.0 + 2.0 * math.sin(2 * math.pi * 5.0 * 1.06)),
     ]:
-        assert source.output(t, EMPTY, EMPTY, p)[0] == pytest.approx(expected, rel=1e-12, abs=1e-12)
+        assert source.output_values(t, EMPTY, EMPTY, p)[0] == pytest.approx(expected, rel=1e-12, abs=1e-12)
     assert source.breakpoints() == [1.0, 1.05]
     assert VoltageSource("step", step_time=2.0).breakpoints() == [2.0]
 
@@ -100,10 +102,10 @@ def test_speed_profile_interpolates_and_reports_its_corners():
     profile = SpeedProfile.from_points("ramp", [0.0, 2.0, 5.0, 6.0], [0.0, 100.0, 100.0, 40.0])
     p = profile.parameter_values
     for t, speed, acceleration in [(-1.0, 0.0, 0.0), (1.0, 50.0, 50.0), (3.0, 100.0, 0.0), (5.5, 70.0, -60.0), (7.0, 40.0, 0.0)]:
-        assert_allclose(profile.output(t, EMPTY, EMPTY, p), [speed, acceleration], rtol=1e-14)
+        assert_allclose(profile.output_values(t, EMPTY, EMPTY, p), [speed, acceleration], rtol=1e-14)
     assert profile.breakpoints() == [0.0, 2.0, 5.0, 6.0]
     default = SpeedProfile("default")
-    assert default.output(2.0, EMPTY, EMPTY, default.parameter_values)[0] == 150.0
+    assert default.output_values(2.0, EMPTY, EMPTY, default.parameter_values)[0] == 150.0
     assert source_breakpoints([profile, default, DCMotor("m")]) == [0.0, 1.0, 2.0, 4.0, 5.0, 6.0]
 
 

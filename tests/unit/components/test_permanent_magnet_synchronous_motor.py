@@ -37,7 +37,7 @@ def test_torque_is_the_dq_torque_law(rng):
         i_d, i_q = rng.uniform(-200.0, 200.0, 2)
         x = np.array([i_d, i_q, 100.0, 293.15, 293.15, 293.15, 0.0])
         expected = 1.5 * 4.0 * (0.12 * i_q + (2.0e-3 - 5.0e-3) * i_d * i_q)
-        assert_allclose(motor.output(0.0, x, u, p)[3], expected, rtol=1e-13)
+        assert_allclose(motor.output_values(0.0, x, u, p)[3], expected, rtol=1e-13)
 
 
 def test_electrical_transient_at_locked_speed_matches_the_matrix_exponential():
@@ -95,7 +95,7 @@ def test_defaults_are_the_modelica_machine():
     assert_allclose(motor.parameter("d_axis_inductance"), (0.1 + 0.3) / (2 * math.pi * 50), rtol=1e-15)
     # open circuit at 1500 rpm: |v| = we psi, i.e. 112.3 V rms per phase
     x = np.array([0.0, 0.0, 2 * math.pi * 1500 / 60, 293.15, 293.15, 293.15, 0.0])
-    di_q = motor.rhs(0.0, x, np.array([0.0, 0.0, 0.0, 293.15]), motor.parameter_values)[1]
+    di_q = motor.derivative(0.0, x, np.array([0.0, 0.0, 0.0, 293.15]), motor.parameter_values)[1]
     assert_allclose(-di_q * motor.parameter("q_axis_inductance") / math.sqrt(2.0), 112.3, rtol=1e-12)
 
 
@@ -104,8 +104,8 @@ def test_losses_heat_their_nodes():
     v = values(motor)
     x = np.array([10.0, 50.0, 100.0, 320.0, 310.0, 300.0, 0.0])
     u = np.array([20.0, 150.0, 30.0, 290.0])
-    dx = motor.rhs(0.0, x, u, motor.parameter_values)
-    y = motor.output(0.0, x, u, motor.parameter_values)
+    dx = motor.derivative(0.0, x, u, motor.parameter_values)
+    y = motor.output_values(0.0, x, u, motor.parameter_values)
     r = v["stator_resistance"] * (1 + v["resistance_temperature_coefficient"] * (320.0 - 293.15))
     copper = 1.5 * r * (10.0**2 + 50.0**2)
     core = 1.5 * v["core_loss_conductance"] * (20.0**2 + 150.0**2)

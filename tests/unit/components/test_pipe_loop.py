@@ -81,17 +81,17 @@ def test_valve_outputs():
     pipe = PipeLoop("pipe")
     k_pipe, k_valve = pipe.parameter("pipe_resistance"), pipe.parameter("valve_resistance")
     flow = 1.2e-3
-    y = pipe.output(0.0, np.array([flow]), np.array([1.0e5, 0.4]), pipe.parameter_values)
+    y = pipe.output_values(0.0, np.array([flow]), np.array([1.0e5, 0.4]), pipe.parameter_values)
     assert_allclose(y, [flow, k_pipe + k_valve / 0.16, k_valve / 0.16 * flow**2], rtol=1e-14)
     # reverse flow: the valve's pressure drop changes sign with the flow (Q |Q|)
-    y = pipe.output(0.0, np.array([-flow]), np.array([1.0e5, 0.4]), pipe.parameter_values)
+    y = pipe.output_values(0.0, np.array([-flow]), np.array([1.0e5, 0.4]), pipe.parameter_values)
     assert_allclose(y[2], -k_valve / 0.16 * flow**2, rtol=1e-14)
 
 
 def test_a_closed_valve_keeps_finite_resistance():
     # opening 0 (or below) is treated as 1e-6 open: K = K_pipe + K_valve * 1e12, finite
     pipe = PipeLoop("pipe")
-    y = pipe.output(0.0, np.array([0.0]), np.array([0.0, 0.0]), pipe.parameter_values)
+    y = pipe.output_values(0.0, np.array([0.0]), np.array([0.0, 0.0]), pipe.parameter_values)
     assert_allclose(y[1], pipe.parameter("pipe_resistance") + pipe.parameter("valve_resistance") * 1e12, rtol=1e-12)
-    y_negative = pipe.output(0.0, np.array([0.0]), np.array([0.0, -0.5]), pipe.parameter_values)
+    y_negative = pipe.output_values(0.0, np.array([0.0]), np.array([0.0, -0.5]), pipe.parameter_values)
     assert y_negative[1] == y[1]

@@ -49,7 +49,7 @@ def test_kinematic_identities():
 def test_component_outputs_scale_with_speed_and_agree_with_the_function():
     bearing = RollingBearing("b")
     speed = 1797 * 2 * math.pi / 60
-    y = bearing.output(0.0, np.zeros(1), np.array([speed, 1000.0]), bearing.parameter_values)
+    y = bearing.output_values(0.0, np.zeros(1), np.array([speed, 1000.0]), bearing.parameter_values)
     f = defect_frequencies(1797 / 60, **CWRU_GEOMETRY)  # the same geometry in inches: only ratios matter
     assert_allclose(
         y[3:7],
@@ -202,9 +202,9 @@ def test_damage_with_the_modified_life_and_a_reliability_factor():
 def test_standstill_and_unloaded_bearings_do_not_age():
     bearing = RollingBearing("b")
     p = bearing.parameter_values
-    assert RollingBearing.rhs(0.0, np.zeros(1), np.array([0.0, 1000.0]), p)[0] == 0.0
-    assert RollingBearing.rhs(0.0, np.zeros(1), np.array([100.0, 0.0]), p)[0] == 0.0
-    assert RollingBearing.output(0.0, np.zeros(1), np.array([0.0, 1000.0]), p)[2] == math.inf
+    assert RollingBearing.derivative(0.0, np.zeros(1), np.array([0.0, 1000.0]), p)[0] == 0.0
+    assert RollingBearing.derivative(0.0, np.zeros(1), np.array([100.0, 0.0]), p)[0] == 0.0
+    assert RollingBearing.output_values(0.0, np.zeros(1), np.array([0.0, 1000.0]), p)[2] == math.inf
 
 
 def test_bad_geometry_and_inputs_are_reported_together():

@@ -16,7 +16,7 @@ H = 0.02
 
 
 def outputs(spindle: Spindle, x, u=(0.0, 0.0, 293.15, 0.0, 0.0)) -> np.ndarray:
-    return Spindle.output(0.0, np.asarray(x, float), np.asarray(u, float), spindle.parameter_values)
+    return Spindle.output_values(0.0, np.asarray(x, float), np.asarray(u, float), spindle.parameter_values)
 
 
 def test_coast_down_against_a_larger_breakaway_torque_stops_exactly_and_sticks():
@@ -35,7 +35,7 @@ def test_coast_down_against_a_larger_breakaway_torque_stops_exactly_and_sticks()
     times, speeds = [], []
     for k in range(250):
         times.append(k * H)
-        speeds.append(model.output(k * H, x, u, p)[0])
+        speeds.append(model.output_values(k * H, x, u, p)[0])
         x = integrate(model.rhs, k * H, x, u, p, H, H, METHODS["RK4"])
     times, speeds = np.array(times), np.array(speeds)
     moving = times < stop
@@ -92,7 +92,7 @@ def test_heat_balance_at_steady_speed():
 def test_bearing_fatigue_rate_is_iso_281_basic_life():
     spindle = Spindle("s")
     speed, radial = 1000.0, 2000.0
-    dx = Spindle.rhs(
+    dx = Spindle.derivative(
         0.0,
         np.array([spindle.slip_for_speed(speed), 293.15, 293.15, 0.0]),
         np.array([0.0, 0.0, 293.15, radial, 0.0]),

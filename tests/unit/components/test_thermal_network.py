@@ -55,9 +55,9 @@ def test_steady_state_is_the_chain_closed_form():
     assert_allclose(thermal_steady_state(250.0, 120.0, 30.0, 300.0, 0.05, 0.02, 0.15), (379.9, 367.4, 360.0), rtol=1e-14)
     x = np.array([379.9, 367.4, 360.0])
     u = np.array([250.0, 120.0, 30.0, 300.0])
-    assert_allclose(network.rhs(0.0, x, u, network.parameter_values), 0.0, atol=1e-12)
+    assert_allclose(network.derivative(0.0, x, u, network.parameter_values), 0.0, atol=1e-12)
     # all heat leaves through the housing: heat_to_ambient = Qw + Qi + Qh = 400 W
-    assert_allclose(network.output(0.0, x, u, network.parameter_values)[3], 400.0, rtol=1e-13)
+    assert_allclose(network.output_values(0.0, x, u, network.parameter_values)[3], 400.0, rtol=1e-13)
 
 
 def test_simulated_steady_state_reached_after_many_time_constants():

@@ -19,8 +19,8 @@ RATED = 2900 * 2 * math.pi / 60
 def test_a_new_pump_without_leak_and_friction_is_the_curve_pump():
     pump, curve = WearingCentrifugalPump("w"), CentrifugalPump("c")
     for speed, flow in [(RATED, 0.0), (RATED, 1.5e-3), (0.8 * RATED, 2.5e-3), (RATED, -1e-3), (0.0, 0.0)]:
-        y = pump.output(0.0, NEW, np.array([speed, flow, 1e5]), pump.parameter_values)
-        reference = curve.output(0.0, np.empty(0), np.array([speed, flow]), curve.parameter_values)
+        y = pump.output_values(0.0, NEW, np.array([speed, flow, 1e5]), pump.parameter_values)
+        reference = curve.output_values(0.0, np.empty(0), np.array([speed, flow]), curve.parameter_values)
         assert_allclose(y[[0, 2, 3, 4, 5]], reference, rtol=1e-14, atol=1e-12)
         assert y[1] == pytest.approx(1e5 + reference[0], rel=1e-14)
 
@@ -30,7 +30,7 @@ def test_npsh_available_and_required_and_the_margin():
     p = pump.parameter_values
     density, area = 998.2, 1.26e-3
     flow, suction = 2.0e-3, 50000.0
-    y = pump.output(0.0, NEW, np.array([0.9 * RATED, flow, suction]), p)
+    y = pump.output_values(0.0, NEW, np.array([0.9 * RATED, flow, suction]), p)
     # NPSHa = (ps - pv)/(rho g) + v²/(2g), v = Q/A
     available = (suction - 2339.0) / (density * GRAVITY) + (flow / area) ** 2 / (2 * GRAVITY)
     # NPSH3 = r² (N0 + (Nb - N0) (Q/(r Qb))²) with r = 0.9, N0 = 1 m, Nb = 2.5 m, Qb = 2e-3 m³/s
@@ -39,14 +39,14 @@ def test_npsh_available_and_required_and_the_margin():
     assert y[8] == pytest.approx(required, rel=1e-13)
     assert y[9] == pytest.approx(available - required, rel=1e-12)
     # a suction pressure near the vapour pressure leaves no margin: cavitation
-    assert pump.output(0.0, NEW, np.array([RATED, flow, 10000.0]), p)[9] < 0.0
+    assert pump.output_values(0.0, NEW, np.array([RATED, flow, 10000.0]), p)[9] < 0.0
 
 
 def test_wear_ring_leak_satisfies_the_orifice_law_at_the_pump_head():
     pump = WearingCentrifugalPump("w")
     p = pump.parameter_values
     area = 5e-6
-    y = pump.output(0.0, np.array([1.0, area, 0.0]), np.array([RATED, 1.5e-3, 1e5]), p)
+    y = pump.output_values(0.0, np.array([1.0, area, 0.0]), np.array([RATED, 1.5e-3, 1e5]), p)
     head = y[0] / (998.2 * GRAVITY)
     leak = y[6]
     # Q_l = C_d A_l sqrt(2 g H), and the head is the curve's head at the impeller flow Q + Q_l
@@ -54,7 +54,7 @@ def test_wear_ring_leak_satisfies_the_orifice_law_at_the_pump_head():
     a = (20.0 - 15.0) / 2.0e-3**2
     assert head == pytest.approx(20.0 - a * (1.5e-3 + leak) ** 2, rel=1e-12)
     # leakage costs head and efficiency at the same delivered flow
-    new = pump.output(0.0, NEW, np.array([RATED, 1.5e-3, 1e5]), p)
+    new = pump.output_values(0.0, NEW, np.array([RATED, 1.5e-3, 1e5]), p)
     assert y[0] < new[0] and y[5] < new[5]
 
 

@@ -17,18 +17,14 @@ from physics_twin.errors import ModelStructureError, ParameterError
 
 
 @jit
-def _decay_rhs(t, x, u, p):
-    dx = np.empty(1)
+def _decay_rhs(t, x, u, p, dx):
     dx[0] = -x[0] / p[0] + u[0]
-    return dx
 
 
 @jit
-def _decay_output(t, x, u, p):
-    y = np.empty(2)
+def _decay_output(t, x, u, p, y):
     y[0] = x[0]
     y[1] = p[1] * u[0]
-    return y
 
 
 class Decay(Component):
@@ -120,8 +116,8 @@ def test_ill_declared_class_lists_every_problem():
     assert "STATES declares ['x'] more than once." in message
     assert "INPUTS 'u'" in message and "cannot be parsed" in message
     assert "OUTPUTS name 'bad name' is not an identifier." in message
-    assert "kernel `rhs(t, x, u, p)` is missing." in message
-    assert "kernel `output(t, x, u, p)` is missing." in message
+    assert "kernel `rhs(t, x, u, p, out)` is missing." in message
+    assert "kernel `output(t, x, u, p, out)` is missing." in message
     assert "FEEDTHROUGH names unknown output 'nope'." in message
     assert "FEEDTHROUGH of 'bad name' names unknown input 'v'." in message
 

@@ -18,11 +18,9 @@ NO_INPUT = np.empty(0)
 
 
 @jit
-def forced_decay(t, x, u, p):
+def forced_decay(t, x, u, p, dx):
     """x' = p0 x + sin t (non-autonomous, linear)."""
-    dx = np.empty(1)
     dx[0] = p[0] * x[0] + math.sin(t)
-    return dx
 
 
 def forced_decay_exact(t: float, x0: float) -> float:
@@ -31,21 +29,17 @@ def forced_decay_exact(t: float, x0: float) -> float:
 
 
 @jit
-def linear_2d(t, x, u, p):
+def linear_2d(t, x, u, p, dx):
     """x' = A x with A = [[p0, -p1], [p1, p0]] (a damped rotation); p2 couples nothing and is unused."""
-    dx = np.empty(2)
     dx[0] = p[0] * x[0] - p[1] * x[1]
     dx[1] = p[1] * x[0] + p[0] * x[1]
-    return dx
 
 
 @jit
-def stiff_pair(t, x, u, p):
+def stiff_pair(t, x, u, p, dx):
     """x0' = p0 (x0 - x1), x1' = -x1: the fast mode (p0 = -1e6) slaves x0 to the slow x1 = e^-t."""
-    dx = np.empty(2)
     dx[0] = p[0] * (x[0] - x[1])
     dx[1] = -x[1]
-    return dx
 
 
 def observed_orders(errors: list[float]) -> np.ndarray:

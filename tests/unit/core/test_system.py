@@ -12,21 +12,15 @@ from numpy.testing import assert_allclose
 from physics_twin.components import CentrifugalPump, DCMotor, PipeLoop
 from physics_twin.core import Component, Input, Output, Parameter, State, System, connect
 from physics_twin.core._jit import jit
+from physics_twin.core.component import no_derivatives
 from physics_twin.errors import ModelStructureError, UnitError
 
 # -- tiny components defined for these tests --------------------------------------------------------
 
 
 @jit
-def _no_states(t, x, u, p):
-    return np.empty(0)
-
-
-@jit
-def _gain_output(t, x, u, p):
-    y = np.empty(1)
+def _gain_output(t, x, u, p, y):
     y[0] = p[0] * u[0]
-    return y
 
 
 class Gain(Component):
@@ -36,16 +30,14 @@ class Gain(Component):
     OUTPUTS = (Output("y", "1", "k times the input"),)
     PARAMETERS = (Parameter("k", "1", "gain", 2.0, source="test"),)
     FEEDTHROUGH: ClassVar = {"y": ("u",)}
-    rhs = staticmethod(_no_states)
+    rhs = staticmethod(no_derivatives)
     output = staticmethod(_gain_output)
 
 
 @jit
-def _split_output(t, x, u, p):
-    y = np.empty(2)
+def _split_output(t, x, u, p, y):
     y[0] = p[0]
     y[1] = 3.0 * u[0]
-    return y
 
 
 class ConstantAndTriple(Component):
@@ -55,22 +47,18 @@ class ConstantAndTriple(Component):
     OUTPUTS = (Output("a", "1", "the constant c"), Output("b", "1", "three times the input"))
     PARAMETERS = (Parameter("c", "1", "constant", 5.0, source="test"),)
     FEEDTHROUGH: ClassVar = {"b": ("u",)}
-    rhs = staticmethod(_no_states)
+    rhs = staticmethod(no_derivatives)
     output = staticmethod(_split_output)
 
 
 @jit
-def _integrator_rhs(t, x, u, p):
-    dx = np.empty(1)
+def _integrator_rhs(t, x, u, p, dx):
     dx[0] = u[0]
-    return dx
 
 
 @jit
-def _integrator_output(t, x, u, p):
-    y = np.empty(1)
+def _integrator_output(t, x, u, p, y):
     y[0] = x[0]
-    return y
 
 
 class Integrator(Component):
@@ -235,7 +223,7 @@ def test_self_loop_through_a_non_feedthrough_output_is_evaluated_after_its_sourc
     # One component feeds its own input from an output with no feedthrough (a = c): output b = 3 u = 3 c must
     # see the current value of a, i.e. the kernel must be evaluated twice. c = 5 -> a = 5, b = 15.
     model = System("self", [ConstantAndTriple("s")], [("s.a", "s.u")]).model()
-    assert_allclose(model.output(0.0, np.empty(0), np.empty(0), model.parameter_values), [5.0, 15.0])
+    assert_allclose(model.output_values(0.0, np.empty(0), np.empty(0), model.parameter_values), [5.0, 15.0])
 
 
 # -- evaluation order ------------------------------------------------------------------------------
@@ -245,7 +233,7 @@ def test_chain_declared_in_reverse_order_computes_correctly():
     # u -> a -> b -> c with gains 2, 3, 5 (declared c, b, a): y_a = 2u, y_b = 6u, y_c = 30u.
     a, b, c = Gain("a", k=2.0), Gain("b", k=3.0), Gain("c", k=5.0)
     model = connect("chain", [c, b, a], [("a.y", "b.u"), ("b.y", "c.u")], inputs=["a.u"])
-    y = model.output(0.0, np.empty(0), np.array([1.5]), model.parameter_values)
+    y = model.output_values(0.0, np.empty(0), np.array([1.5]), model.parameter_values)
     assert model.output_names == ("c.y", "b.y", "a.y")
     assert_allclose(y, [45.0, 9.0, 3.0])
 
@@ -267,13 +255,13 @@ def test_system_input_mapping_feeds_several_components():
     # one external signal "x" feeds a and b; y_a = 2x, y_b = 3x.
     model = connect("fan", [Gain("a"), Gain("b", k=3.0)], [], inputs={"x": ["a.u", "b.u"]})
     assert model.input_names == ("x",)
-    assert_allclose(model.output(0.0, np.empty(0), np.array([2.0]), model.parameter_values), [4.0, 6.0])
+    assert_allclose(model.output_values(0.0, np.empty(0), np.array([2.0]), model.parameter_values), [4.0, 6.0])
 
 
 def test_system_rhs_uses_connected_outputs():
     # integ' = a.y = k * external: with k = 2 and external 3, the derivative is 6.
     model = connect("feed", [Integrator("integ"), Gain("a")], [("a.y", "integ.u")], inputs=["a.u"])
-    assert_allclose(model.rhs(0.0, np.array([0.0]), np.array([3.0]), model.parameter_values), [6.0])
+    assert_allclose(model.derivative(0.0, np.array([0.0]), np.array([3.0]), model.parameter_values), [6.0])
 
 
 def test_model_is_built_once_and_cached():

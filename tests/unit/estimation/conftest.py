@@ -16,16 +16,14 @@ NONZERO = (1e-300, math.inf)
 
 
 @jit
-def _zero_rhs(t, x, u, p):
-    return np.zeros(x.shape[0])
+def _zero_rhs(t, x, u, p, out):
+    out[:] = 0.0
 
 
 @jit
-def _twice(t, x, u, p):
-    y = np.empty(2)
+def _twice(t, x, u, p, y):
     y[0] = x[0]
     y[1] = x[0]
-    return y
 
 
 class RandomWalk(Component):
@@ -39,30 +37,29 @@ class RandomWalk(Component):
 
 
 @jit
-def _kinematics_rhs(t, x, u, p):
-    dx = np.empty(3)
+def _kinematics_rhs(t, x, u, p, dx):
     dx[0] = x[1]
     dx[1] = x[2]
     dx[2] = 0.0
-    return dx
 
 
 @jit
-def _identity_output(t, x, u, p):
-    return x.copy()
+def _identity_output(t, x, u, p, out):
+    out[:] = x
 
 
 @jit
-def _kinematics_jacobian(t, x, u, p):
-    j = np.zeros(9)
+def _kinematics_jacobian(t, x, u, p, j):
+    j[:] = 0.0
     j[1] = 1.0  # d(position')/d(velocity)
     j[5] = 1.0  # d(velocity')/d(acceleration)
-    return j
 
 
 @jit
-def _identity_jacobian(t, x, u, p):
-    return np.eye(x.shape[0]).ravel()
+def _identity_jacobian(t, x, u, p, out):
+    n = x.shape[0]
+    for k in range(n * n):
+        out[k] = 1.0 if k % (n + 1) == 0 else 0.0
 
 
 KINEMATIC_JACOBIANS = {"rhs_jacobian": _kinematics_jacobian, "output_jacobian": _identity_jacobian}
@@ -87,17 +84,14 @@ class Kinematics(Component):
 
 
 @jit
-def _drift_rhs(t, x, u, p):
-    dx = np.zeros(3)
+def _drift_rhs(t, x, u, p, dx):
+    dx[:] = 0.0
     dx[0] = x[1]
-    return dx
 
 
 @jit
-def _biased_velocity(t, x, u, p):
-    y = np.empty(1)
+def _biased_velocity(t, x, u, p, y):
     y[0] = x[1] + x[2]
-    return y
 
 
 class BiasedVelocity(Component):
@@ -115,17 +109,13 @@ class BiasedVelocity(Component):
 
 
 @jit
-def _lag_rhs(t, x, u, p):
-    dx = np.empty(1)
+def _lag_rhs(t, x, u, p, dx):
     dx[0] = (p[1] * u[0] - x[0]) / p[0]
-    return dx
 
 
 @jit
-def _first_state(t, x, u, p):
-    y = np.empty(1)
+def _first_state(t, x, u, p, y):
     y[0] = x[0]
-    return y
 
 
 class FirstOrderLag(Component):
@@ -144,18 +134,14 @@ class FirstOrderLag(Component):
 
 
 @jit
-def _shaft_rhs(t, x, u, p):
-    dx = np.empty(2)
+def _shaft_rhs(t, x, u, p, dx):
     dx[0] = x[1]
     dx[1] = 0.0
-    return dx
 
 
 @jit
-def _angle_reading(t, x, u, p):
-    y = np.empty(1)
+def _angle_reading(t, x, u, p, y):
     y[0] = math.atan2(math.sin(x[0]), math.cos(x[0]))  # an encoder reports the angle wrapped into (-π, π]
-    return y
 
 
 class Shaft(Component):
@@ -169,10 +155,8 @@ class Shaft(Component):
 
 
 @jit
-def _noisy_rhs(t, x, u, p):
-    dx = np.empty(1)
+def _noisy_rhs(t, x, u, p, dx):
     dx[0] = -x[0] + 0.1 * np.random.normal()  # noqa: NPY002 - the unseeded call is the mistake the filters must catch
-    return dx
 
 
 class NoisyInside(Component):
@@ -186,10 +170,8 @@ class NoisyInside(Component):
 
 
 @jit
-def _growth_rhs(t, x, u, p):
-    dx = np.empty(1)
+def _growth_rhs(t, x, u, p, dx):
     dx[0] = p[0] * x[0]
-    return dx
 
 
 class Damage(Component):
@@ -204,37 +186,30 @@ class Damage(Component):
 
 
 @jit
-def _motor_rhs(t, x, u, p):
-    dx = np.empty(2)
+def _motor_rhs(t, x, u, p, dx):
     dx[0] = (u[0] - p[0] * x[0] - p[1] * x[1]) / p[2]
     dx[1] = (p[1] * x[0] - p[3] * x[1] - u[1]) / p[4]
-    return dx
 
 
 @jit
-def _motor_jacobian(t, x, u, p):
-    j = np.empty(4)
+def _motor_jacobian(t, x, u, p, j):
     j[0] = -p[0] / p[2]
     j[1] = -p[1] / p[2]
     j[2] = p[1] / p[4]
     j[3] = -p[3] / p[4]
-    return j
 
 
 @jit
-def _motor_output(t, x, u, p):
-    y = np.empty(2)
+def _motor_output(t, x, u, p, y):
     y[0] = x[0]
     y[1] = x[1]
-    return y
 
 
 @jit
-def _motor_output_jacobian(t, x, u, p):
-    j = np.zeros(4)
+def _motor_output_jacobian(t, x, u, p, j):
+    j[:] = 0.0
     j[0] = 1.0
     j[3] = 1.0
-    return j
 
 
 class SmallMotor(Component):
@@ -265,10 +240,10 @@ def simulate_motor(model, times, inputs, parameters, x0=(0.0, 0.0)):
     for k in range(1, times.size):
         h = times[k] - times[k - 1]
         u = inputs[k - 1]
-        k1 = model.rhs(0.0, x, u, parameters)
-        k2 = model.rhs(0.0, x + 0.5 * h * k1, u, parameters)
-        k3 = model.rhs(0.0, x + 0.5 * h * k2, u, parameters)
-        k4 = model.rhs(0.0, x + h * k3, u, parameters)
+        k1 = model.derivative(0.0, x, u, parameters)
+        k2 = model.derivative(0.0, x + 0.5 * h * k1, u, parameters)
+        k3 = model.derivative(0.0, x + 0.5 * h * k2, u, parameters)
+        k4 = model.derivative(0.0, x + h * k3, u, parameters)
         x = x + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
         trajectory.append(x.copy())
     return np.array(trajectory)

@@ -205,7 +205,9 @@ def test_other_set_up_errors():
     with pytest.raises(ParameterError, match=r"`alpha` must be > 0 with alpha² \(n \+ kappa\) > 0 \(n = 3\); got alpha 0.0"):
         UnscentedKalmanFilter(model, measured={"position": 1.0}, alpha=0.0)
     with pytest.raises(
-        ParameterError, match=r"`rhs_jacobian` must return the flattened row-major matrix of shape \(9,\); got \(3,\)"
+        ParameterError,
+        match=r"kernel `rhs_jacobian` of model 'Kinematics' must write exactly 9 values into `out`; it leaves entries "
+        r"\[3, 4, 5, 6, 7, 8\] of `out` unwritten",
     ):
         ExtendedKalmanFilter(model, measured={"position": 1.0}, rhs_jacobian=model.rhs)
     with pytest.raises(ParameterError, match=r"`excitation_threshold` must be a finite number > 0 or None; got -1"):

@@ -12,6 +12,7 @@ from scipy.integrate import solve_ivp
 
 from physics_twin.core import Component, Input, Output, Parameter, State
 from physics_twin.core._jit import jit
+from physics_twin.core.component import no_derivatives
 from physics_twin.errors import ConfigError, FMUError, ModelStructureError, ParameterError
 from physics_twin.fmu import CoSimulation, FMUComponent, communication_points
 
@@ -19,15 +20,8 @@ from .test_adapter import damped_oscillator
 
 
 @jit
-def _spring_rhs(t, x, u, p):
-    return np.zeros(0)
-
-
-@jit
-def _spring_output(t, x, u, p):
-    y = np.empty(1)
+def _spring_output(t, x, u, p, y):
     y[0] = -p[0] * u[0]
-    return y
 
 
 class Spring(Component):
@@ -37,22 +31,18 @@ class Spring(Component):
     OUTPUTS = (Output("force", "N", "spring force on the mass"),)
     PARAMETERS = (Parameter("stiffness", "N/m", "spring constant", 3.0, (0.0, math.inf), "test"),)
     FEEDTHROUGH: ClassVar = {"force": ("position",)}
-    rhs = staticmethod(_spring_rhs)
+    rhs = staticmethod(no_derivatives)
     output = staticmethod(_spring_output)
 
 
 @jit
-def _lag_rhs(t, x, u, p):
-    dx = np.empty(1)
+def _lag_rhs(t, x, u, p, dx):
     dx[0] = (u[0] - x[0]) / p[0]
-    return dx
 
 
 @jit
-def _lag_output(t, x, u, p):
-    y = np.empty(1)
+def _lag_output(t, x, u, p, y):
     y[0] = x[0] if t < p[1] else np.nan
-    return y
 
 
 class Lag(Component):
