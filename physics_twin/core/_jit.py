@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["JIT_ENABLED", "KERNEL", "contiguous", "jit", "python_function", "types"]
+__all__ = ["JIT_ENABLED", "KERNEL", "contiguous", "is_compiled", "jit", "python_function", "types"]
 
 try:  # numba is a core dependency, but the shim keeps the Python path alive for debugging
     import numba as _numba
@@ -59,16 +59,20 @@ def jit(function: Callable[..., Any] | None = None, *, cache: bool = True, signa
     """Compile ``function`` in nopython mode, or return it unchanged when JIT is disabled.
 
     Usable bare (``@jit``) or with arguments (``@jit(cache=False)``, ``@jit(signature=(...))``).
-    An explicit ``signature`` (a tuple of argument types) compiles eagerly at import time.
+    An explicit ``signature`` (a tuple of argument types) compiles eagerly at import time. Functions defined
+    where numba cannot cache (``python -c``, ``exec`` of a string) compile without the disk cache.
     """
 
     def decorate(f: Callable[..., Any]) -> Any:
         if not JIT_ENABLED:
             return f
-        options = {"cache": cache, "error_model": "numpy"}
-        if signature is not None:
-            return _numba.njit(signature, **options)(f)
-        return _numba.njit(**options)(f)
+        arguments = (signature,) if signature is not None else ()
+        try:
+            return _numba.njit(*arguments, cache=cache, error_model="numpy")(f)
+        except RuntimeError as exc:
+            if not cache or "cannot cache" not in str(exc):
+                raise
+            return _numba.njit(*arguments, cache=False, error_model="numpy")(f)
 
     return decorate if function is None else decorate(function)
 
@@ -76,6 +80,11 @@ def jit(function: Callable[..., Any] | None = None, *, cache: bool = True, signa
 def python_function(kernel: Any) -> Callable[..., Any]:
     """The plain-Python source function behind a (possibly) compiled kernel."""
     return getattr(kernel, "py_func", kernel)
+
+
+def is_compiled(kernel: Any) -> bool:
+    """True for a numba-compiled function (one with a plain-Python source function behind it)."""
+    return python_function(kernel) is not kernel
 
 
 def contiguous(array: Any, dtype: Any = float) -> Any:

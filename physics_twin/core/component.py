@@ -117,12 +117,12 @@ class Component:
     @classmethod
     def derivative(cls, t: float, x: Any, u: Any, p: Any) -> np.ndarray:
         """dx/dt of the ``rhs`` kernel at time ``t`` [s], state ``x``, inputs ``u``, parameter vector ``p``. [SI/s]"""
-        return evaluate_kernel(cls.rhs, len(cls.STATES), t, x, u, p)
+        return evaluate_kernel(cls.rhs, len(cls.STATES), t, x, u, p, label="rhs", owner=f"component class {cls.__name__}")
 
     @classmethod
     def output_values(cls, t: float, x: Any, u: Any, p: Any) -> np.ndarray:
         """The ``output`` kernel's values at time ``t`` [s], state ``x``, inputs ``u``, parameter vector ``p``. [SI]"""
-        return evaluate_kernel(cls.output, len(cls.OUTPUTS), t, x, u, p)
+        return evaluate_kernel(cls.output, len(cls.OUTPUTS), t, x, u, p, label="output", owner=f"component class {cls.__name__}")
 
     @classmethod
     def feedthrough_matrix(cls) -> np.ndarray:

@@ -77,7 +77,8 @@ class Parameter:
     default : float or None
         Default value in SI units; None when the user must give it.
     bounds : tuple of float
-        Closed physical bounds ``(lower, upper)``; use ``math.inf`` for none.
+        Closed physical bounds ``(lower, upper)``; use ``math.inf`` for none. A parameter that divides in the
+        kernels declares ``(sys.float_info.min, math.inf)``: strictly positive (error messages then say ``(0, ...]``).
     source : str
         Where the default comes from (datasheet, paper DOI, textbook).
     """

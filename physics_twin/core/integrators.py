@@ -94,11 +94,18 @@ def ros2_step(rhs, t, x, u, p, h, f0, f1, stage, jac):
         rhs(t, stage, u, p, f1)
         for r in range(n):
             jac[r, j] = (f1[r] - f0[r]) / delta
+    if not (np.all(np.isfinite(jac)) and np.all(np.isfinite(f0))):
+        # the linear solves would raise on non-finite values: a NaN state instead, which every caller reports
+        x[:] = np.nan
+        return
     w = np.eye(n) - ROS2_GAMMA * h * jac
     k1 = np.linalg.solve(w, f0)
     for r in range(n):
         stage[r] = x[r] + h * k1[r]
     rhs(t + h, stage, u, p, f1)
+    if not np.all(np.isfinite(f1)):
+        x[:] = np.nan
+        return
     k2 = np.linalg.solve(w, f1 - 2.0 * k1)
     for r in range(n):
         x[r] = x[r] + 1.5 * h * k1[r] + 0.5 * h * k2[r]

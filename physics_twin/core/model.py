@@ -20,7 +20,14 @@ import numpy as np
 from physics_twin.core.declarations import Input, Output, Parameter, State
 from physics_twin.errors import ModelStructureError, ParameterError, ShapeError, join_problems, unknown_name_message
 
-__all__ = ["Model", "check_parameter_values", "checked_kernel_values", "evaluate_kernel"]
+__all__ = [
+    "Model",
+    "check_kernel_pair",
+    "check_parameter_values",
+    "checked_kernel_values",
+    "evaluate_kernel",
+    "require_compiled",
+]
 
 
 def check_parameter_values(declarations: tuple[Parameter, ...], values: Mapping[str, float], owner: str) -> np.ndarray:
@@ -64,21 +71,51 @@ def check_parameter_values(declarations: tuple[Parameter, ...], values: Mapping[
     return vector
 
 
-def evaluate_kernel(kernel: Callable[..., Any], size: int, t: float, x: Any, u: Any, p: Any) -> np.ndarray:
+def evaluate_kernel(
+    kernel: Callable[..., Any], size: int, t: float, x: Any, u: Any, p: Any, *, label: str = "kernel", owner: str = "the model"
+) -> np.ndarray:
     """Call the in-place ``kernel(t, x, u, p, out)`` from Python and return ``out`` (a new array of ``size``).
 
-    The vectors are passed as contiguous float64 arrays (the layout compiled kernels are declared for).
+    The vectors are passed as contiguous float64 arrays (the layout compiled kernels are declared for); ``out`` is
+    the start of a longer buffer, so a kernel that writes past ``size`` is reported (``ModelStructureError``, naming
+    ``label`` and ``owner``) instead of writing into memory it does not own.
     """
-    out = np.empty(size)
-    kernel(float(t), _vector_argument(x), _vector_argument(u), _vector_argument(p), out)
-    return out
+    return _call_into(kernel, label, size, _FILLS[0], t, x, u, p, owner)[:size].copy()
 
 
-#: Extra entries past a kernel's result in :func:`checked_kernel_values`: writes beyond the result land there.
+#: Extra entries past a kernel's result: writes beyond the result land there.
 _GUARD = 8
 #: Two fill values no kernel computes by chance: an entry holding the fill after both calls was never written.
 _FILLS = (-1.2345678901234567e300, 9.876543210987654e299)
 _MEANING = {"rhs": " (one per declared state)", "output": " (one per declared output)"}
+
+
+def _call_into(kernel: Callable[..., Any], label: str, size: int, fill: float, t: float, x: Any, u: Any, p: Any, owner: str):
+    """One call of ``kernel`` into ``out`` = the first ``size`` entries of a buffer filled with ``fill``; the buffer.
+
+    Raises ``ModelStructureError`` for a wrong signature, a returned value or a write past ``size``.
+    """
+    buffer = np.full(size + _GUARD, fill)
+    exact = f"kernel `{label}` of {owner} must write exactly {size} values into `out`{_MEANING.get(label, '')}"
+    try:
+        returned = kernel(float(t), _vector_argument(x), _vector_argument(u), _vector_argument(p), buffer[:size])
+    except IndexError:  # plain Python (JIT disabled) checks bounds
+        raise ModelStructureError(f"{exact}; it writes past the end of `out`.") from None
+    except TypeError as exc:
+        raise ModelStructureError(
+            f"kernel `{label}` of {owner} must take (t, x, u, p, out) and write its {size} values into `out`; "
+            f"calling it that way failed: {str(exc).splitlines()[0]}"
+        ) from None
+    if returned is not None:
+        raise ModelStructureError(
+            f"kernel `{label}` of {owner} must write its {size} values into its last argument `out` and return "
+            f"nothing; it returned {type(returned).__name__} (the form f(t, x, u, p) -> array is not supported: drop "
+            "the allocation and write into `out`)."
+        )
+    beyond = [i for i in range(size, size + _GUARD) if buffer[i] != fill]
+    if beyond:
+        raise ModelStructureError(f"{exact}; it writes past the end of `out` (index {beyond[0]} and up).")
+    return buffer
 
 
 def checked_kernel_values(
@@ -89,50 +126,52 @@ def checked_kernel_values(
     The kernel runs twice, into ``out`` of length ``size`` that is the start of a longer buffer, pre-filled with two
     different values. Compiled kernels do not check bounds, so a kernel that writes past its declared size would
     corrupt memory inside the compiled loops, and one that skips an entry would leave whatever the buffer held:
-    both are reported here.
+    both are reported here. The check holds at this one point (t, x, u, p): a kernel whose writes depend on the
+    values can pass it and still misbehave elsewhere (the contract suite checks the library's components at several
+    points).
 
     Raises
     ------
     ModelStructureError
         When the kernel has the wrong signature, returns a value, skips entries or writes past ``size``.
     """
-    buffers = []
-    for fill in _FILLS:
-        buffer = np.full(size + _GUARD, fill)
-        try:
-            returned = kernel(float(t), _vector_argument(x), _vector_argument(u), _vector_argument(p), buffer[:size])
-        except IndexError:  # plain Python (JIT disabled) checks bounds
-            raise ModelStructureError(
-                f"kernel `{label}` of {owner} must write exactly {size} values into `out`{_MEANING.get(label, '')}; it "
-                "writes past the end of `out`."
-            ) from None
-        except TypeError as exc:
-            raise ModelStructureError(
-                f"kernel `{label}` of {owner} must take (t, x, u, p, out) and write its {size} values into `out`; "
-                f"calling it that way failed: {exc}"
-            ) from None
-        if returned is not None:
-            raise ModelStructureError(
-                f"kernel `{label}` of {owner} must write its {size} values into its last argument `out` and return "
-                f"nothing; it returned {type(returned).__name__} (the form f(t, x, u, p) -> array is not supported: drop "
-                "the allocation and write into `out`)."
-            )
-        buffers.append(buffer)
-    first, second = buffers
+    first, second = (_call_into(kernel, label, size, fill, t, x, u, p, owner) for fill in _FILLS)
     skipped = [i for i in range(size) if first[i] == _FILLS[0] and second[i] == _FILLS[1]]
-    beyond = [i for i in range(size, size + _GUARD) if first[i] != _FILLS[0] or second[i] != _FILLS[1]]
-    problems = []
     if skipped:
-        problems.append(f"it leaves entries {skipped} of `out` unwritten")
-    if beyond:
-        problems.append(f"it writes past the end of `out` (index {beyond[0]} and up)")
-    if problems:
         raise ModelStructureError(
-            f"kernel `{label}` of {owner} must write exactly {size} values into `out`{_MEANING.get(label, '')}; "
-            + " and ".join(problems)
-            + "."
+            f"kernel `{label}` of {owner} must write exactly {size} values into `out`{_MEANING.get(label, '')}; it "
+            f"leaves entries {skipped} of `out` unwritten."
         )
     return first[:size].copy()
+
+
+def check_kernel_pair(
+    rhs: Callable[..., Any], output: Callable[..., Any], n_x: int, n_y: int, x: Any, u: Any, p: Any, owner: str
+) -> None:
+    """:func:`checked_kernel_values` for ``rhs`` (``n_x`` values) and ``output`` (``n_y``) at (0, x, u, p).
+
+    A kernel that raises something else at this point (a plain-Python kernel dividing by zero) is left for the run
+    to report where it happens.
+    """
+    try:
+        with np.errstate(all="ignore"):
+            checked_kernel_values(rhs, "rhs", n_x, 0.0, x, u, p, owner)
+            checked_kernel_values(output, "output", n_y, 0.0, x, u, p, owner)
+    except ModelStructureError:
+        raise
+    except Exception:
+        return
+
+
+def require_compiled(kernel: Callable[..., Any], label: str, owner: str, purpose: str) -> None:
+    """Raise ``ModelStructureError`` when JIT is on and ``kernel`` is a plain Python function (``purpose`` needs it compiled)."""
+    from physics_twin.core._jit import JIT_ENABLED, is_compiled
+
+    if JIT_ENABLED and not is_compiled(kernel):
+        raise ModelStructureError(
+            f"kernel `{label}` of {owner} is a plain Python function; {purpose} needs it compiled: decorate it with "
+            "`physics_twin.core.jit`."
+        )
 
 
 def _vector_argument(values: Any) -> np.ndarray:
@@ -192,11 +231,13 @@ class Model:
 
     def derivative(self, t: float, x: Any, u: Any, p: Any = None) -> np.ndarray:
         """dx/dt at time ``t`` [s], state ``x``, inputs ``u`` and parameters ``p`` (default: the model's). [SI/s]"""
-        return evaluate_kernel(self.rhs, len(self.states), t, x, u, self.parameter_values if p is None else p)
+        p = self.parameter_values if p is None else p
+        return evaluate_kernel(self.rhs, len(self.states), t, x, u, p, label="rhs", owner=f"model {self.name!r}")
 
     def output_values(self, t: float, x: Any, u: Any, p: Any = None) -> np.ndarray:
         """The outputs at time ``t`` [s], state ``x``, inputs ``u`` and parameters ``p`` (default: the model's). [SI]"""
-        return evaluate_kernel(self.output, len(self.outputs), t, x, u, self.parameter_values if p is None else p)
+        p = self.parameter_values if p is None else p
+        return evaluate_kernel(self.output, len(self.outputs), t, x, u, p, label="output", owner=f"model {self.name!r}")
 
     def check_kernels(self) -> None:
         """Check once that ``rhs`` and ``output`` write exactly their declared sizes (see :func:`checked_kernel_values`).
@@ -212,15 +253,7 @@ class Model:
         if self.__dict__.get("_kernels_checked"):
             return
         x, u, p = self.initial_state(), self.default_inputs(), self.parameter_values
-        owner = f"model {self.name!r}"
-        try:
-            with np.errstate(all="ignore"):
-                checked_kernel_values(self.rhs, "rhs", len(self.states), 0.0, x, u, p, owner)
-                checked_kernel_values(self.output, "output", len(self.outputs), 0.0, x, u, p, owner)
-        except ModelStructureError:
-            raise
-        except Exception:  # a plain-Python kernel failing at this point: the run reports it where it happens
-            return
+        check_kernel_pair(self.rhs, self.output, len(self.states), len(self.outputs), x, u, p, f"model {self.name!r}")
         object.__setattr__(self, "_kernels_checked", True)
 
     def initial_state(self, overrides: Mapping[str, float] | None = None) -> np.ndarray:

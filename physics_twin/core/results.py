@@ -33,6 +33,10 @@ def model_dataset(
 ) -> xr.Dataset:
     """Pack trajectories (rows = times) into a Dataset.
 
+    One variable per state, input and output, named as declared; a name used twice (an output that repeats a state,
+    such as a motor's ``current``) is stored once as declared (the state) and then as ``"<name>:input"`` or
+    ``"<name>:output"``.
+
     Parameters
     ----------
     model : Model

@@ -18,7 +18,7 @@ import numpy as np
 
 from physics_twin.core import _jit
 from physics_twin.core.component import Component
-from physics_twin.core.model import Model
+from physics_twin.core.model import Model, check_kernel_pair, require_compiled
 from physics_twin.core.units import same_unit
 from physics_twin.errors import ModelStructureError, UnitError, join_problems, unknown_name_message
 
@@ -206,7 +206,23 @@ class System:
             self._model = self._build_model()
         return self._model
 
+    def _check_component_kernels(self) -> None:
+        """Each component's kernels at its own sizes, before they are wired (see :func:`checked_kernel_values`).
+
+        Inside the generated System kernels a component's stray write would land in its neighbour's slice, a skipped
+        output would read 0 and a returned array would vanish: checked here, where the component can be named.
+        """
+        for component in self.components:
+            cls = type(component)
+            owner = f"component {component.name!r} ({cls.__name__}) of system {self.name!r}"
+            require_compiled(cls.rhs, "rhs", owner, "a System")
+            require_compiled(cls.output, "output", owner, "a System")
+            x = np.array([s.start for s in cls.STATES], dtype=float)
+            u = np.array([i.default for i in cls.INPUTS], dtype=float)
+            check_kernel_pair(cls.rhs, cls.output, len(cls.STATES), len(cls.OUTPUTS), x, u, component.parameter_values, owner)
+
     def _build_model(self) -> Model:
+        self._check_component_kernels()
         state_offset, output_offset, parameter_offset = [0], [0], [0]
         for component in self.components:
             state_offset.append(state_offset[-1] + len(component.STATES))

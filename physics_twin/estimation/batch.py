@@ -21,7 +21,7 @@ from scipy import optimize, stats
 
 from physics_twin.core._jit import contiguous
 from physics_twin.core.integrators import method_code, simulate_samples
-from physics_twin.core.model import Model
+from physics_twin.core.model import Model, require_compiled
 from physics_twin.errors import EstimationError, ParameterError, ShapeError, join_problems, unknown_name_message
 
 __all__ = ["Experiment", "FitResult", "fit_parameters"]
@@ -185,6 +185,8 @@ def fit_parameters(
     if problems:
         raise ParameterError(join_problems("cannot set up the batch fit:", problems))
     model.check_kernels()
+    for label in ("rhs", "output"):
+        require_compiled(getattr(model, label), label, f"model {model.name!r}", "fit_parameters")
     base = model.parameter_vector({**(parameters or {}), **(initial or {})})
     index = np.array([model.parameter_names.index(n) for n in estimate], dtype=np.int64)
     bounds = np.array([model.parameters[i].bounds for i in index], float).reshape(-1, 2)

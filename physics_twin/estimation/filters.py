@@ -316,10 +316,6 @@ def _derivative(value: float, transform: int, lower: float, upper: float) -> flo
     return 1.0
 
 
-def _is_compiled(kernel: Any) -> bool:
-    return _jit.python_function(kernel) is not kernel
-
-
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
@@ -547,7 +543,7 @@ class KalmanFilter:
         self.excitation_threshold = excitation_threshold
         self.excitation_window = float(excitation_window)
         self.condition_warning = condition_warning
-        self._generic = _jit.JIT_ENABLED and not (_is_compiled(model.rhs) and _is_compiled(model.output))
+        self._generic = _jit.JIT_ENABLED and not (_jit.is_compiled(model.rhs) and _jit.is_compiled(model.output))
 
         n_states = len(model.states)
         physical0 = np.concatenate([self.x0, self.parameter_values[self._parameter_index]])
@@ -1227,7 +1223,7 @@ class ExtendedKalmanFilter(KalmanFilter):
         for label, kernel, size in kernels_and_sizes:
             if kernel is None:
                 continue
-            if _jit.JIT_ENABLED and not _is_compiled(kernel):
+            if _jit.JIT_ENABLED and not _jit.is_compiled(kernel):
                 problems.append(f"`{label}` must be a compiled kernel (decorate it with physics_twin.core._jit.jit).")
                 continue
             try:

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from physics_twin.core._jit import is_compiled
 from physics_twin.errors import ConfigError, FMUError, ModelStructureError, ParameterError, join_problems, unknown_name_message
 
 __all__ = ["CoSimulation", "CoSimulationState", "communication_points"]
@@ -666,7 +667,13 @@ class CoSimulation:
         end = t + h
         x = self.block_state
         me = [m for m in self.block if isinstance(m, _MEMember)]
-        if not me and len(self.block) == 1 and self.integrator == "RK4" and self.n_block_states:
+        if (
+            not me
+            and len(self.block) == 1
+            and self.integrator == "RK4"
+            and self.n_block_states
+            and is_compiled(self.block[0].model.rhs)
+        ):
             member = self.block[0]
             own_inputs = any(
                 origin[0] == "output" and origin[1][0] is member

@@ -26,6 +26,7 @@ from physics_twin.prognostics.contract import (
 )
 from physics_twin.prognostics.rul import (
     Augmentation,
+    DivergenceWarning,
     EndOfLifeQuantile,
     FailureThreshold,
     LoadScenario,
@@ -43,6 +44,7 @@ __all__ = [
     "ActionPolicy",
     "Augmentation",
     "ContractError",
+    "DivergenceWarning",
     "EndOfLifeQuantile",
     "FailureThreshold",
     "HealthIndicator",

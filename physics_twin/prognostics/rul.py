@@ -47,6 +47,7 @@ Julier, S. J., Uhlmann, J. K. (2004). Unscented filtering and nonlinear estimati
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -56,7 +57,7 @@ import numpy as np
 import xarray as xr
 
 from physics_twin.core.integrators import method_code
-from physics_twin.core.model import Model
+from physics_twin.core.model import Model, require_compiled
 from physics_twin.errors import ParameterError, ShapeError, join_problems, unknown_name_message
 from physics_twin.estimation import _kernels as estimation_kernels
 from physics_twin.prognostics import _kernels as kernels
@@ -490,6 +491,10 @@ class EndOfLifeQuantile:
         return {"probability": self.probability, "censored": False, "time": _iso(self.time)}  # type: ignore[arg-type]
 
 
+class DivergenceWarning(UserWarning):
+    """Monte Carlo samples whose state stopped being finite before crossing the failure threshold."""
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -825,6 +830,8 @@ def _run(
     rng: np.random.Generator | None,
 ) -> tuple[np.ndarray, ...]:
     model.check_kernels()
+    for label in ("rhs", "output"):
+        require_compiled(getattr(model, label), label, f"model {model.name!r}", "the RUL predictor")
     transforms = _c([estimation_kernels.LOG if s.nonnegative else estimation_kernels.IDENTITY for s in model.states], np.int64)
     n, n_x, n_steps = states.shape[0], states.shape[1], setup.step_ends.size
     use_noise = bool(np.any(noise_scale > 0))
@@ -951,6 +958,16 @@ def predict_rul(
         raise ParameterError(f"`posterior` must be a Posterior or PosteriorSamples; got {type(posterior).__name__}.")
     states, parameters = drawn.checked(model)
     times, status, initial, final = _run(model, setup, failure, states, parameters, drawn.time, noise_scale, rng)
+    diverged = int(np.sum(status == kernels.DIVERGED))
+    if diverged:
+        earliest = float(np.min(times[status == kernels.DIVERGED]))
+        warnings.warn(
+            f"{diverged} of {status.size} samples diverged (the state stopped being finite, first after {earliest:.6g} s); "
+            "they count as failed at that time. A finite-time blow-up of a growth law can be meant; otherwise check the "
+            "model (a NaN or infinite derivative) or shorten `max_step`. The result flags them (`diverged`).",
+            DivergenceWarning,
+            stacklevel=2,
+        )
     return RULDistribution(
         time_to_failure=times,
         censored=status == kernels.CENSORED,

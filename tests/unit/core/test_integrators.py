@@ -123,6 +123,19 @@ def test_infinite_max_step_means_one_step():
     assert_allclose(one_step, [1 - h + h**2 / 2 - h**3 / 6 + h**4 / 24, 0.0], rtol=1e-15)
 
 
+@jit
+def nan_after_one(t, x, u, p, dx):
+    """x' = 1 until x reaches 1, then NaN (a model that breaks down mid-run)."""
+    dx[0] = 1.0 if x[0] < 1.0 else math.nan
+
+
+@pytest.mark.parametrize("method", [RK4, ROS2])
+def test_a_derivative_that_turns_nan_gives_a_nan_state_not_an_exception(method):
+    # ROS2 solves linear systems, which refuse non-finite matrices: the step returns NaN for the callers to report
+    result = integrate(nan_after_one, 0.0, np.array([0.5]), NO_INPUT, np.empty(0), 2.0, 0.1, method)
+    assert np.isnan(result).all()
+
+
 def test_method_names():
     assert method_code("rk4") == RK4
     assert method_code("ROS2") == ROS2

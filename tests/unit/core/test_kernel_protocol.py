@@ -7,13 +7,15 @@ batch fits, RUL, co-simulation).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
 from physics_twin.components import BearingDegradation, DCMotor, QuadraticTorqueLoad
-from physics_twin.core import Component, Output, Parameter, State, connect
-from physics_twin.core._jit import jit, python_function
+from physics_twin.core import Component, Output, Parameter, State, System, connect
+from physics_twin.core._jit import JIT_ENABLED, jit, python_function
 from physics_twin.core.model import checked_kernel_values, evaluate_kernel
 from physics_twin.errors import ModelStructureError
 
@@ -136,3 +138,61 @@ def test_generated_system_kernels_write_exactly_their_sizes(rng):
         dx = checked_kernel_values(model.rhs, "rhs", len(model.states), 0.0, x, u, model.parameter_values, "fan_drive")
         y = checked_kernel_values(model.output, "output", len(model.outputs), 0.0, x, u, model.parameter_values, "fan_drive")
         assert np.all(np.isfinite(dx)) and np.all(np.isfinite(y))
+
+
+# -- inside a System, and where the kernels must be compiled -------------------------------------------------------
+
+
+@jit
+def _nan_rhs(t, x, u, p, dx):
+    dx[0] = math.nan
+    dx[1] = 0.0
+
+
+@pytest.mark.parametrize(
+    ("rhs", "output", "message"),
+    [
+        (_skipping_rhs, _good_output, r"kernel `rhs` of component 'oscillator' \(Oscillator\) of system 'set' .* leaves"),
+        (_good_rhs, _overrunning_output, r"kernel `output` of component 'oscillator' \(Oscillator\) of system 'set' .* past"),
+        (_allocating_rhs, _good_output, r"kernel `rhs` of component 'oscillator' \(Oscillator\) of system 'set' must take"),
+        (_returning_rhs, _good_output, r"kernel `rhs` of component 'oscillator' .* return nothing"),
+    ],
+)
+def test_a_system_checks_each_component_kernel_at_its_own_size(rhs, output, message):
+    # in the generated System kernels a stray write would land in a neighbour's slice and a skipped output read 0
+    with pytest.raises(ModelStructureError, match=message):
+        System("set", [_oscillator(rhs, output)]).model()
+
+
+@pytest.mark.skipif(not JIT_ENABLED, reason="with JIT disabled every kernel is plain Python")
+def test_consumers_of_compiled_kernels_say_so_for_plain_python_kernels():
+    from physics_twin.estimation import Experiment, fit_parameters
+    from physics_twin.prognostics import FailureThreshold, LoadScenario, PosteriorSamples, predict_rul
+
+    plain = _oscillator(python_function(_good_rhs), python_function(_good_output))
+    with pytest.raises(ModelStructureError, match=r"kernel `rhs` of component 'oscillator' .* a System needs it compiled"):
+        System("set", [plain]).model()
+    model = plain.model()
+    times = np.linspace(0.0, 1.0, 11)
+    experiment = Experiment(times, np.zeros((11, 0)), np.cos(2.0 * times)[:, None])
+    with pytest.raises(ModelStructureError, match=r"kernel `rhs` of model 'oscillator' .* fit_parameters needs it compiled"):
+        fit_parameters(model, [experiment], measured={"position": 0.01}, estimate=["stiffness"])
+    samples = PosteriorSamples(np.array([[1.0, 0.0]]), model.parameter_values[None, :])
+    with pytest.raises(ModelStructureError, match=r"the RUL predictor needs it compiled"):
+        predict_rul(model, samples, FailureThreshold("position", 2.0), LoadScenario.constant(), horizon=10.0)
+
+
+def test_calls_from_python_refuse_a_kernel_that_writes_past_its_result():
+    model = _oscillator(_good_rhs, _overrunning_output).model()  # not checked: derivative/output_values guard each call
+    with pytest.raises(ModelStructureError, match=r"kernel `output` of model 'oscillator' must write exactly 1 values .* past"):
+        model.output_values(0.0, X, U)
+
+
+def test_a_prediction_whose_state_stops_being_finite_warns_and_flags_the_samples():
+    from physics_twin.prognostics import DivergenceWarning, FailureThreshold, LoadScenario, PosteriorSamples, predict_rul
+
+    model = _oscillator(_nan_rhs, _good_output).model()
+    samples = PosteriorSamples(np.array([[1.0, 0.0], [1.0, 0.0]]), np.repeat(model.parameter_values[None, :], 2, axis=0))
+    with pytest.warns(DivergenceWarning, match=r"2 of 2 samples diverged .* first after"):
+        rul = predict_rul(model, samples, FailureThreshold("position", 2.0), LoadScenario.constant(), horizon=10.0)
+    assert rul.diverged.all()
