@@ -2,7 +2,7 @@
 
 Subclasses set ``STATES``, ``INPUTS``, ``OUTPUTS``, ``PARAMETERS`` (tuples of declaration records),
 ``FEEDTHROUGH`` (which inputs each output depends on directly) and the kernels ``rhs(t, x, u, p, dx)`` and
-``output(t, x, u, p, y)`` (module-level functions decorated through :func:`physics_twin.core._jit.jit`, bound
+``output(t, x, u, p, y)`` (module-level functions decorated with :func:`physics_twin.core.jit`, bound
 with ``staticmethod``), which write their result into the last argument and return nothing. The class itself
 stays thin: it checks parameters once and packs them; :meth:`Component.derivative` and
 :meth:`Component.output_values` call the kernels from Python.

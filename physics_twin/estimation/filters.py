@@ -1224,7 +1224,7 @@ class ExtendedKalmanFilter(KalmanFilter):
             if kernel is None:
                 continue
             if _jit.JIT_ENABLED and not _jit.is_compiled(kernel):
-                problems.append(f"`{label}` must be a compiled kernel (decorate it with physics_twin.core._jit.jit).")
+                problems.append(f"`{label}` must be a compiled kernel (decorate it with physics_twin.core.jit).")
                 continue
             try:
                 checked_kernel_values(kernel, label, size, 0.0, x, u, p, f"model {model.name!r}")
