@@ -142,15 +142,15 @@ def write_csv(rows: list[dict], path: Path) -> None:
             writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
 
 
-def markdown(rows: list[dict], wall: float) -> str:
+def markdown(rows: list[dict]) -> str:
     def interval(value, low, high, spec):
         return "—" if not np.isfinite(value) else f"{value:{spec}} [{low:{spec}}, {high:{spec}}]"
 
     lines = [
         "# IMS bearings: degradation parameters per failed bearing",
         "",
-        f"Command: `python calibration/ims_bearing/run.py` (config `calibration/ims_bearing/config.toml`, data "
-        f"`../shared/data/ims_bearing`; wall time {wall:.0f} s). Growth law dD/dt = c D^m, indicator a0 (1 + D); brackets: 95 % "
+        "Command: `python calibration/ims_bearing/run.py` (config `calibration/ims_bearing/config.toml`, data "
+        "`../shared/data/ims_bearing`). Growth law dD/dt = c D^m, indicator a0 (1 + D); brackets: 95 % "
         "confidence intervals (batch fits) or the 5–95 % posterior band (filter).",
         "",
         "| bearing | baseline a0 [g] | onset [h] | end of life [h] | snapshots | D at onset | c [1/h] | m | m "
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     wall = time.perf_counter() - started
     args.out.mkdir(parents=True, exist_ok=True)
     write_csv(rows, args.out / "degradation_parameters.csv")
-    (args.out / "degradation_parameters.md").write_text(markdown(rows, wall))
+    (args.out / "degradation_parameters.md").write_text(markdown(rows))
     print(f"wrote {args.out} ({wall:.0f} s)")
 
 

@@ -109,12 +109,12 @@ def markdown_table(rows: list[dict], columns: list[tuple[str, str, str]]) -> lis
     return lines
 
 
-def summarise(parameters: list[dict], errors: list[dict], wall: float) -> list[str]:
+def summarise(parameters: list[dict], errors: list[dict]) -> list[str]:
     lines = [
         "# SKAB pump-motor twin: calibration campaign summary",
         "",
         "Command: `python calibration/skab_pump/run.py` (config `calibration/skab_pump/config.toml`, data `../shared/data/skab`, "
-        f"{len({r['file'] for r in parameters})} files, wall time {wall:.0f} s).",
+        f"{len({r['file'] for r in parameters})} files).",
         "",
         "## Calibrated parameters (first 400 s of each file, 95 % confidence intervals)",
         "",
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         + "\n"
     )
-    (args.out / "summary.md").write_text("\n".join(summarise(parameters, errors, wall)) + "\n")
+    (args.out / "summary.md").write_text("\n".join(summarise(parameters, errors)) + "\n")
     print(f"wrote {args.out} ({wall:.0f} s)")
 
 

@@ -600,9 +600,9 @@ def prognostic_summary(
     -------
     dict
         ``alpha_lambda`` (per lambda: accurate, predicted and true RUL), ``relative_accuracy`` (per
-        lambda), ``cumulative_relative_accuracy``, ``prognostic_horizon_h`` (and whether one was
-        found), ``convergence_h``, ``fraction_within_alpha`` (share of all predictions inside the
-        alpha cone), and ``predictions``.
+        lambda), ``cumulative_relative_accuracy``, ``prognostic_horizon_h`` (whether one was found, and
+        the half-width alpha·t_EOL of its bounds, ``prognostic_horizon_bound_h``), ``convergence_h``,
+        ``fraction_within_alpha`` (share of all predictions inside the alpha cone), and ``predictions``.
     """
     times = np.asarray(prediction_times, dtype=float)
     predicted = np.asarray(predicted_rul, dtype=float)
@@ -639,6 +639,8 @@ def prognostic_summary(
         "cumulative_relative_accuracy": float(cumulative.value),
         "prognostic_horizon_h": float(horizon.horizon / 3600.0),
         "prognostic_horizon_found": bool(horizon.found),
+        # the horizon's fixed-width bounds r* ± alpha t_EOL: wide when the life includes a long healthy period
+        "prognostic_horizon_bound_h": float(alpha * end_of_life / 3600.0),
         "convergence_h": float(converge.value / 3600.0),
         "fraction_within_alpha": float(np.mean(within)),
     }
