@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import time
 from pathlib import Path
 
 import numpy as np
+from _report import results_json
 
 from physics_twin.config import load_config
 from physics_twin.demo import ims_end_of_life
@@ -159,7 +159,7 @@ def write_report(rows: list[dict], out: Path) -> Path:
             lines.append(f"| {point['t_h']:.1f} | {point['true_h']:.1f} | {cells} |")
         lines.append("")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "ims_rul.json").write_text(json.dumps(rows, indent=2, default=float) + "\n")
+    (out / "ims_rul.json").write_text(results_json(rows))
     path = out / "ims_rul.md"
     path.write_text("\n".join(lines) + "\n")
     return path

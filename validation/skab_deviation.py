@@ -14,12 +14,12 @@ Run: ``python validation/skab_deviation.py [--shared ../shared] [--out validatio
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _report import results_json
 
 from physics_twin.quality import NAB_PROFILES, score_flags
 from physics_twin.twin import Twin
@@ -140,7 +140,7 @@ def write_report(results: dict, out: Path) -> Path:
             f"{r['nis_mean']:.2f} | {r['peak_change_percent']:+.0f} % |"
         )
     out.mkdir(parents=True, exist_ok=True)
-    (out / "skab_deviation.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / "skab_deviation.json").write_text(results_json(results))
     path = out / "skab_deviation.md"
     path.write_text("\n".join(lines) + "\n")
     return path
