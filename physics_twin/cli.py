@@ -51,23 +51,24 @@ class _Progress:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from physics_twin.io.outputs import check_output_paths
+    from physics_twin.io.outputs import JSON_SUFFIXES, NETCDF_SUFFIXES, check_output_paths
     from physics_twin.io.readers import check_data_file
     from physics_twin.twin import Twin
 
     twin = Twin.from_file(args.config)
     inputs = {"CONFIG": args.config, "--data": args.data}
+    suffixes = {"--out": NETCDF_SUFFIXES, "--rul-json": JSON_SUFFIXES}
     if twin.config.rul is None:
         if args.rul_json is not None:
             raise OutputError(
                 f"`--rul-json` {args.rul_json!r} given, but configuration {args.config!r} has no [rul] table: "
                 "there is no RUL document to write; add [rul] or leave the option out."
             )
-        paths = check_output_paths({"--out": args.out}, inputs)
+        paths = check_output_paths({"--out": args.out}, inputs, suffixes)
     elif args.rul_json is not None:
-        paths = check_output_paths({"--out": args.out, "--rul-json": args.rul_json}, inputs)
+        paths = check_output_paths({"--out": args.out, "--rul-json": args.rul_json}, inputs, suffixes)
     else:  # the default beside --out: checked after --out, so a problem of --out is not reported twice
-        paths = check_output_paths({"--out": args.out}, inputs)
+        paths = check_output_paths({"--out": args.out}, inputs, suffixes)
         default = paths["--out"].with_suffix(".rul.json")
         paths |= check_output_paths({"--rul-json (default: --out with .rul.json)": default}, {**inputs, "--out": paths["--out"]})
         paths["--rul-json"] = default
@@ -113,10 +114,10 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _components(args: argparse.Namespace) -> int:
     from physics_twin.components.registry import component_class, list_components
 
-    for name in list_components():
-        cls = component_class(name)
+    classes = [component_class(name) for name in args.names or list_components()]  # unknown names: ConfigError first
+    for name, cls in zip(args.names or list_components(), classes, strict=True):
         print(f"{name}: {(cls.__doc__ or '').strip().splitlines()[0] if cls.__doc__ else ''}")
-        if args.verbose:
+        if args.verbose or args.names:
             for label, records in (
                 ("states", cls.STATES),
                 ("inputs", cls.INPUTS),
@@ -159,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.set_defaults(handler=_calibrate)
 
     components = commands.add_parser("components", help="list the registered component types")
+    components.add_argument("names", nargs="*", metavar="NAME", help="show only these types, with their signals and parameters")
     components.add_argument("-v", "--verbose", action="store_true", help="show signals and parameters")
     components.set_defaults(handler=_components)
 
@@ -190,6 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except SystemError as exc:  # Ctrl-C inside compiled code reaches Python as SystemError caused by the interrupt
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+            print("interrupted", file=sys.stderr)
+            return 130
+        raise
 
 
 def _format_warning(message, category, filename, lineno, line=None) -> str:

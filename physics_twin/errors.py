@@ -83,13 +83,19 @@ def closest_names(name: str, candidates: Iterable[str], n: int = 3) -> list[str]
     return difflib.get_close_matches(name, list(candidates), n=n, cutoff=0.5)
 
 
-def unknown_name_message(kind: str, name: str, candidates: Iterable[str], where: str = "") -> str:
-    """Message for an unknown name, with the closest matches and where to look for the full list."""
+def unknown_name_message(kind: str, name: str, candidates: Iterable[str], where: str = "", catalogue: str = "") -> str:
+    """Message for an unknown name, with the closest matches and where to look for the full list.
+
+    ``catalogue`` says where a long list can be read in full (e.g. a CLI command); it follows the count.
+    """
     candidates = list(dict.fromkeys(candidates))
     close = closest_names(name, candidates)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     place = f" of {where}" if where else ""
-    listing = ", ".join(candidates) if len(candidates) <= 12 else f"{len(candidates)} names"
+    if len(candidates) <= 12:
+        listing = ", ".join(candidates)
+    else:
+        listing = f"{len(candidates)} names" + (f"; {catalogue}" if catalogue else "")
     return f"unknown {kind} {name!r}{place}.{hint} Known: {listing}."
 
 

@@ -42,7 +42,7 @@ from physics_twin.estimation import EstimatedParameter, UnscentedKalmanFilter, c
 from physics_twin.estimation.batch import Experiment, FitResult, fit_parameters
 from physics_twin.estimation.ukf import consistency_summary
 from physics_twin.io import ChannelMap, DataQualityWarning, SensorData, read_sensor_csv
-from physics_twin.io.outputs import check_output_paths, write_files_atomically
+from physics_twin.io.outputs import JSON_SUFFIXES, NETCDF_SUFFIXES, check_output_paths, write_files_atomically
 from physics_twin.prognostics.contract import build_rul_document, parameter_set_hash, rul_document_text
 from physics_twin.prognostics.rul import FailureThreshold, LoadScenario, Posterior, RULDistribution, predict_rul
 from physics_twin.quality.deviation import DeviationEvent, track_deviation
@@ -111,6 +111,7 @@ class TwinResult:
         paths = check_output_paths(
             {netcdf_name: netcdf_path, rul_name: rul_json_path},
             inputs={"data": attrs.get("data_source"), "config": attrs.get("config_source")},
+            suffixes={netcdf_name: NETCDF_SUFFIXES, rul_name: JSON_SUFFIXES},
         )
         rul_target = paths.get(rul_name)
         rul_configured = self.rul_document is not None or "rul_status" in attrs
@@ -143,6 +144,7 @@ class TwinResult:
                 )
             ]
             lines.append("calibration (95 % CI): " + "; ".join(parts))
+            lines += [f"calibration warning: {warning}" for warning in self.calibration.identifiability_warnings()]
         if math.isfinite(attrs.get("nis_mean", math.nan)):
             inside = attrs["nis_band_lower"] <= attrs["nis_mean"] <= attrs["nis_band_upper"]
             lines.append(
@@ -393,6 +395,15 @@ class Twin:
                 f"calibration window {list(settings.window)} s holds {int(window.sum())} sample(s); at least 2 are needed."
             )
         index = np.flatnonzero(window)
+        covered = min(times[-1], settings.window[1]) - max(times[0], settings.window[0])
+        length = settings.window[1] - settings.window[0]
+        if math.isfinite(length) and covered < 0.9 * length:  # SKAB's clock alone leaves a few seconds out
+            warnings.warn(
+                f"calibration window {list(settings.window)} s: the data cover only [{times[index[0]]:g}, "
+                f"{times[index[-1]]:g}] s of it, so the fit uses {index.size} samples instead of the window's worth.",
+                DataQualityWarning,
+                stacklevel=3,
+            )
         readings = int(np.isfinite(measurements[index]).sum())
         if readings <= len(settings.parameters):
             names = ", ".join(m.name for m in self.config.measurements)

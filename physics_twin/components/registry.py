@@ -81,4 +81,6 @@ def component_class(name: str) -> type[Component]:
     plugins = _plugins()
     if name in plugins:
         return plugins[name]
-    raise ConfigError(unknown_name_message("component type", name, list_components()))
+    raise ConfigError(
+        unknown_name_message("component type", name, list_components(), catalogue="`physics-twin components -v` lists them")
+    )

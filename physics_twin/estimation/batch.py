@@ -97,13 +97,35 @@ class FitResult:
         """Fitted values by name. [parameter units]"""
         return dict(zip(self.names, self.values.tolist(), strict=True))
 
-    def identifiability_warnings(self, correlation_limit: float = 0.95, condition_limit: float = 1e8) -> list[str]:
-        """Plain-language warnings: strongly correlated pairs and a near-singular sensitivity matrix."""
+    def identifiability_warnings(
+        self, correlation_limit: float = 0.95, condition_limit: float = 1e8, spread_limit: float = 10.0
+    ) -> list[str]:
+        """Plain-language warnings about what the data do not determine.
+
+        A parameter the fit is insensitive to (unbounded interval); a parameter whose interval spans more than a
+        factor ``spread_limit`` (or, where the interval reaches zero or below, a half-width above the value itself),
+        which the data hardly constrain, the typical sign of readings in another unit than configured or of a window
+        without excitation; pairs correlated above ``correlation_limit``; a sensitivity matrix with condition number
+        above ``condition_limit``.
+        """
         warnings = [
             f"{name} is not identifiable from these data: the fit is insensitive to it (unbounded interval)."
             for name, std in zip(self.names, self.std, strict=True)
             if not np.isfinite(std)
         ]
+        for name, value, low, high, std in zip(self.names, self.values, self.lower, self.upper, self.std, strict=True):
+            if not np.isfinite(std):
+                continue
+            if low > 0 and high / low > spread_limit:
+                spread = f"spans a factor {high / low:.3g}"
+            elif low <= 0 and high - low > 2 * abs(value):
+                spread = f"is wider than twice the value {value:.3g}"
+            else:
+                continue
+            warnings.append(
+                f"{name} is poorly determined: its {100 * self.confidence:g} % interval [{low:.3g}, {high:.3g}] {spread} "
+                "(check the readings' units, the calibration window and its excitation)."
+            )
         for i in range(len(self.names)):
             for j in range(i + 1, len(self.names)):
                 if abs(self.correlation[i, j]) > correlation_limit:

@@ -21,6 +21,8 @@ __all__ = ["check_output_paths", "publish_mode", "write_atomically", "write_file
 
 #: Permissions of the files we publish (``mkstemp`` creates 0600; results are meant to be shared like any file).
 FILE_MODE = 0o644
+NETCDF_SUFFIXES = (".nc", ".nc4")
+JSON_SUFFIXES = (".json",)
 
 
 def publish_mode(path: str | os.PathLike[str]) -> None:
@@ -79,7 +81,9 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[str], None],
 
 
 def check_output_paths(
-    outputs: Mapping[str, str | os.PathLike[str] | None], inputs: Mapping[str, str | os.PathLike[str] | None] | None = None
+    outputs: Mapping[str, str | os.PathLike[str] | None],
+    inputs: Mapping[str, str | os.PathLike[str] | None] | None = None,
+    suffixes: Mapping[str, tuple[str, ...]] | None = None,
 ) -> dict[str, Path]:
     """Check output paths before writing; return them as :class:`~pathlib.Path` (``None`` entries are skipped).
 
@@ -89,6 +93,9 @@ def check_output_paths(
         Argument name (as the user wrote it, e.g. ``"--out"``) to output path.
     inputs : mapping, optional
         Argument name to input path; an output may not be one of them.
+    suffixes : mapping, optional
+        Argument name to the file suffixes its format allows (e.g. :data:`NETCDF_SUFFIXES`): a NetCDF file
+        written under ``result.csv`` would mislead whoever opens it.
 
     Raises
     ------
@@ -106,6 +113,12 @@ def check_output_paths(
             continue
         path = Path(raw)
         folder = path.parent
+        allowed = (suffixes or {}).get(name)
+        if allowed and path.suffix.lower() not in allowed:
+            problems.append(
+                f"`{name}` {str(path)!r} must end in {' or '.join(allowed)} (the file's format); got "
+                f"{repr(path.suffix) if path.suffix else 'no suffix'}."
+            )
         if path.is_dir():
             problems.append(f"`{name}` must be a file path; {str(path)!r} is a folder.")
         elif path.is_symlink() or (path.exists() and not path.is_file()):

@@ -116,6 +116,7 @@ def read_sensor_csv(
     _missing_columns(channels, header, problems)
     if len(header) == 1 and any(mark in header[0] for mark in ";,\t|" if mark != separator):
         problems.append(f"the header has a single column {header[0]!r}; is `separator` ({separator!r}) right?")
+        raise DataError(join_problems(f"cannot read {str(file)!r}:", problems))  # parsing rows would only echo them
     if not wanted:
         raise DataError(join_problems(f"cannot read {str(file)!r}:", problems))
     try:

@@ -138,7 +138,7 @@ def track_deviation(
     if in_window.sum() < 2:
         raise ParameterError(
             f"baseline window [{start}, {stop}) s of {parameter!r} holds {int(in_window.sum())} finite estimates; at "
-            "least 2 are needed."
+            f"least 2 are needed (the estimates cover {f'[{times[0]:g}, {times[-1]:g}] s' if times.size else 'no time at all'})."
         )
     center = float(np.mean(value[in_window]))
     wander = float(np.std(value[in_window], ddof=1))

@@ -205,3 +205,5 @@ def test_registry_names_are_the_class_names():
 def test_unknown_component_type_suggests_close_names():
     with pytest.raises(ConfigError, match=r"unknown component type 'DCMotr'\. Did you mean 'DCMotor'[,?]"):
         component_class("DCMotr")
+    with pytest.raises(ConfigError, match=r"Known: \d+ names; `physics-twin components -v` lists them\.$"):
+        component_class("NoSuchThing")

@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 
 from physics_twin.cli import main
-from physics_twin.errors import ConfigError, DataError, UnitError
+from physics_twin.errors import ConfigError, DataError, ParameterError, UnitError
 from physics_twin.io import DataQualityWarning
 from physics_twin.twin import Twin
 
@@ -103,6 +103,21 @@ def test_a_run_of_missing_flow_values_drops_that_channel_only(twin, tmp_path):
     assert np.all(np.isfinite(ds["pipe.pipe_resistance"].to_numpy()))
 
 
+def test_data_shorter_than_the_windows_are_reported_with_what_they_cover(twin, tmp_path):
+    # The first 31 samples (about 30 s) of the file against a calibration window of [0, 400) s: the fit runs on what
+    # there is, with a warning saying how little that is; the full run then fails on the deviation baseline
+    # [100, 400) s, naming the span the data cover.
+    frame = pd.read_csv(VALVE2, sep=";").iloc[:31]
+    path = tmp_path / "short.csv"
+    frame.to_csv(path, sep=";", index=False)
+    data = twin.read(path)
+    end = f"{data.times[-1]:g}"  # about 30 s (SKAB's clock is not exactly 1 Hz)
+    with pytest.warns(DataQualityWarning, match=rf"calibration window \[0.0, 400.0\] s: the data cover only \[0, {end}\] s"):
+        twin.calibrate(data)
+    with pytest.warns(DataQualityWarning), pytest.raises(ParameterError, match=rf"the estimates cover \[0, {end}\] s"):
+        twin.run(data)
+
+
 def test_missing_column_names_it_and_the_closest(twin, tmp_path):
     frame = pd.read_csv(VALVE2, sep=";").rename(columns={"Current": "Curent"})
     path = tmp_path / "renamed.csv"
@@ -169,6 +184,29 @@ def test_cli_missing_output_folder_exits_2(tmp_path, capsys):
     status = main(["run", str(CONFIG), "--data", str(VALVE2), "--out", str(tmp_path / "nowhere" / "r.nc"), "--quiet"])
     assert status == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_cli_interrupt_inside_compiled_code_exits_130_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    # Ctrl-C while numba code runs surfaces as SystemError("... returned a result with an exception set") chained to
+    # the KeyboardInterrupt: the CLI must treat it as the interrupt it is; any other SystemError stays an error.
+    def interrupted(self, data, progress=None):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise SystemError("CPUDispatcher(<function time_to_failure>) returned a result with an exception set") from exc
+
+    monkeypatch.setattr(Twin, "run", interrupted)
+    out = tmp_path / "result.nc"
+    assert main(["run", str(CONFIG), "--data", str(VALVE2), "--out", str(out), "--quiet"]) == 130
+    assert capsys.readouterr().err.strip() == "interrupted"
+    assert list(tmp_path.iterdir()) == []
+
+    def broken(self, data, progress=None):
+        raise SystemError("a genuine interpreter error")
+
+    monkeypatch.setattr(Twin, "run", broken)
+    with pytest.raises(SystemError, match="genuine"):
+        main(["run", str(CONFIG), "--data", str(VALVE2), "--out", str(out), "--quiet"])
 
 
 def test_shipped_excerpt_is_the_upstream_file(shared):

@@ -95,6 +95,22 @@ def test_unidentifiable_pair_is_reported():
     assert np.all(np.isinf(fit.std)) and np.all(fit.lower == 0.0) and np.all(np.isinf(fit.upper))
 
 
+def test_readings_in_the_wrong_unit_are_reported_as_poorly_determined(rng):
+    # The same experiment with the readings 1000 times too small (mL where L was configured): the response sinks into
+    # the noise (signal ~0.002 against noise 0.05), so the data no longer pin the time constant, whose interval then
+    # spans more than a factor 10, and the report says so. With the readings in the right unit it says nothing.
+    model = FirstOrderLag().model()
+    good = experiment(rng)
+    wrong = Experiment(good.times, good.inputs, good.measurements / 1000.0, good.initial_state)
+    options = dict(measured={"y": NOISE}, estimate=["time_constant", "gain"], integrator="RK4", max_step=0.01)
+    assert fit_parameters(model, [good], **options).identifiability_warnings() == []
+    fit = fit_parameters(model, [wrong], **options)
+    i = fit.names.index("time_constant")
+    assert fit.upper[i] / fit.lower[i] > 10
+    warnings = fit.identifiability_warnings()
+    assert any(w.startswith("time_constant is poorly determined: its 95 % interval") and "units" in w for w in warnings)
+
+
 def test_batch_fit_input_errors(rng):
     model = FirstOrderLag().model()
     with pytest.raises(

@@ -105,6 +105,23 @@ def test_cli_run_refuses_to_overwrite_its_data_and_checks_rul_json_before_runnin
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv"]  # nothing written, not even the NetCDF
 
 
+def test_outputs_must_carry_their_format_suffix(tmp_path, capsys):
+    # A NetCDF file written under result.csv would mislead whoever opens it: refused before running, by the CLI and by
+    # TwinResult.write alike, naming the argument, the suffixes allowed and the one given.
+    status = main(["run", str(IMS_CONFIG), "--data", str(IMS_DATA), "--out", str(tmp_path / "result.csv"), "--quiet"])
+    assert status == 2
+    assert "`--out` '" in (err := capsys.readouterr().err) and "must end in .nc or .nc4 (the file's format); got '.csv'" in err
+    status = main(
+        ["run", str(IMS_CONFIG), "--data", str(IMS_DATA), "--out", str(tmp_path / "r.nc"), "--rul-json", str(tmp_path / "r")]
+    )
+    assert status == 2 and "`--rul-json` '" in capsys.readouterr().err
+    with pytest.raises(
+        OutputError, match=r"`netcdf_path` '.*result' must end in \.nc or \.nc4 \(the file's format\); got no suffix"
+    ):
+        _result(None).write(tmp_path / "result")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_cli_fmu_simulate_checks_its_output_before_loading(tmp_path, capsys):
     status = main(["fmu", "simulate", str(tmp_path / "missing.fmu"), "-o", str(tmp_path / "no" / "x.csv")])
     assert status == 2
@@ -149,9 +166,9 @@ def test_several_files_are_written_all_or_nothing(tmp_path):
 
 
 def test_a_file_that_is_not_a_rul_document_is_never_removed(tmp_path):
-    notes = tmp_path / "notes.txt"
+    notes = tmp_path / "notes.json"  # a JSON name (other suffixes are refused first), but not a RUL document
     notes.write_text("my notes")
-    with pytest.warns(UserWarning, match=r"left .*notes\.txt' untouched: .* not a RUL document"):
+    with pytest.warns(UserWarning, match=r"left .*notes\.json' untouched: .* not a RUL document"):
         _result("degradation onset not reached").write(tmp_path / "r.nc", notes)
     assert notes.read_text() == "my notes"
 

@@ -181,8 +181,9 @@ def test_empty_file_header_only_and_missing_file(tmp_path):
 
 def test_wrong_separator_gets_a_hint(tmp_path):
     path = write(tmp_path, SKAB_HEADER + "2020-03-09 10:14:33;1.33;79.3;233.0;32.0\n")
-    with pytest.raises(DataError, match=r"the header has a single column .*; is `separator` \(','\) right\?"):
-        read_sensor_csv(path, PUMP, time_column="datetime")
+    with pytest.raises(DataError, match=r"the header has a single column .*; is `separator` \(','\) right\?$") as caught:
+        read_sensor_csv(path, PUMP, time_column=0)  # by position, the one column a wrong separator leaves
+    assert "1.33;79.3" not in str(caught.value)  # the rows are not parsed, so not echoed back as unreadable times
 
 
 def test_unnamed_time_column_by_position_decimal_comma_and_bom(tmp_path):
