@@ -12,9 +12,9 @@ import functools
 import math
 from fractions import Fraction
 
-from physics_twin.errors import UnitError
+from physics_twin.errors import ParameterError, UnitError
 
-__all__ = ["check_unit", "converter", "same_unit", "unit_registry"]
+__all__ = ["check_unit", "converter", "same_unit", "seconds", "unit_registry"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -108,3 +108,33 @@ def _radian_power(unit: str) -> float:
     """Exponent of the radian in ``unit`` expressed in base units (``rad/s`` -> 1, ``Hz`` -> 0)."""
     base = unit_registry().Quantity(1.0, _parse(unit)).to_base_units().units
     return float(dict(base._units).get("radian", 0.0))
+
+
+def seconds(values, argument: str):
+    """``values`` as a float numpy array of seconds, refusing what only looks numeric.
+
+    Datetimes and durations (numpy ``datetime64``/``timedelta64``, pandas timestamps, ``datetime`` objects) are
+    refused rather than read as their integer ticks, which would turn 0.1 s into 1e8 "seconds" (nanosecond ticks).
+
+    Raises
+    ------
+    UnitError
+        Datetime or duration values; the message says how to convert them.
+    ParameterError
+        Values that are not numbers.
+    """
+    import datetime
+
+    import numpy as np
+
+    array = np.asarray(values)
+    first = array.flat[0] if array.size else None
+    if array.dtype.kind in "mM" or isinstance(first, (datetime.date, datetime.timedelta, np.datetime64, np.timedelta64)):
+        raise UnitError(
+            f"`{argument}` must be seconds (numbers); got {'durations' if array.dtype.kind == 'm' else 'datetimes'} "
+            f"({array.dtype}), whose integer ticks would be taken for seconds. Convert them: physics_twin.io readers give "
+            "SensorData.times in seconds, or compute (t - t[0]) / numpy.timedelta64(1, 's')."
+        )
+    if array.dtype.kind not in "iuf":
+        raise ParameterError(f"`{argument}` must be numbers [s]; got values of type {array.dtype} (e.g. {first!r}).")
+    return array.astype(float)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize, stats
@@ -22,7 +22,8 @@ from scipy import optimize, stats
 from physics_twin.core._jit import contiguous
 from physics_twin.core.integrators import method_code, simulate_samples
 from physics_twin.core.model import Model, require_compiled
-from physics_twin.errors import EstimationError, ParameterError, ShapeError, join_problems, unknown_name_message
+from physics_twin.core.units import seconds
+from physics_twin.errors import DataError, EstimationError, ParameterError, ShapeError, join_problems, unknown_name_message
 
 __all__ = ["Experiment", "FitResult", "fit_parameters"]
 
@@ -79,6 +80,9 @@ class FitResult:
         Root-mean-square residual per measured output. [output units]
     parameter_values : numpy.ndarray
         The full model parameter vector with the fitted values in place. [SI]
+    at_bound : dict of str to str
+        Fitted parameters that ended on a bound (``"lower"`` or ``"upper"``): the data pull them beyond it, their
+        intervals are cut at the bound, and the other values may be biased.
     """
 
     names: tuple[str, ...]
@@ -92,6 +96,7 @@ class FitResult:
     reduced_chi_square: float
     residual_rms: dict[str, float]
     parameter_values: np.ndarray
+    at_bound: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, float]:
         """Fitted values by name. [parameter units]"""
@@ -126,6 +131,12 @@ class FitResult:
                 f"{name} is poorly determined: its {100 * self.confidence:g} % interval [{low:.3g}, {high:.3g}] {spread} "
                 "(check the readings' units, the calibration window and its excitation)."
             )
+        warnings += [
+            f"{name} ended at its {side} bound ({value:.3g}): the data pull it beyond, its interval is cut at the bound "
+            "and the other parameters may be biased (check the bounds, the readings' units and the model)."
+            for name, value in zip(self.names, self.values, strict=True)
+            if (side := self.at_bound.get(name))
+        ]
         for i in range(len(self.names)):
             for j in range(i + 1, len(self.names)):
                 if abs(self.correlation[i, j]) > correlation_limit:
@@ -151,8 +162,8 @@ def fit_parameters(
     relative_noise: Mapping[str, float] | None = None,
     initial: Mapping[str, float] | None = None,
     parameters: Mapping[str, float] | None = None,
-    integrator: str = "ROS2",
-    max_step: float = 0.1,
+    integrator: str = "RK4",
+    max_step: float = 0.01,
     confidence: float = 0.95,
 ) -> FitResult:
     """Fit ``estimate`` parameters to one or several experiments by weighted least squares.
@@ -177,7 +188,8 @@ def fit_parameters(
     parameters : mapping, optional
         Overrides of the fixed parameters. [SI]
     integrator, max_step :
-        As for the filters (``"RK4"`` or ``"ROS2"``; longest sub-step [s]).
+        As for the filters, with the same defaults (``"RK4"`` or ``"ROS2"``; longest sub-step [s]), so that a
+        batch fit and the filter it starts simulate the model alike.
     confidence : float
         Level of the confidence intervals.
 
@@ -228,7 +240,14 @@ def fit_parameters(
     method = method_code(integrator)
     prepared = []
     for number, experiment in enumerate(experiments):
-        times = contiguous(experiment.times)
+        times = contiguous(seconds(experiment.times, f"experiments[{number}].times"))
+        if times.ndim != 1 or times.size == 0:
+            raise ShapeError(f"`experiments[{number}].times` must be a non-empty 1-D array [s]; got shape {times.shape}.")
+        if not np.all(np.isfinite(times)) or np.any(np.diff(times) < 0):
+            raise ParameterError(
+                f"`experiments[{number}].times` must be finite and non-decreasing [s]; sort the data first "
+                "(physics_twin.io does)."
+            )
         inputs = contiguous(np.reshape(experiment.inputs, (times.size, -1)))
         data = contiguous(experiment.measurements)
         if data.shape != (times.size, len(measured)) or inputs.shape != (times.size, len(model.inputs)):
@@ -236,6 +255,10 @@ def fit_parameters(
                 f"experiment {number}: `inputs` must be ({times.size}, {len(model.inputs)}) and `measurements` "
                 f"({times.size}, {len(measured)}); got {inputs.shape} and {data.shape}."
             )
+        if not np.all(np.isfinite(inputs)):
+            raise ParameterError(f"`experiments[{number}].inputs` must be finite; fill or drop the missing input samples.")
+        if np.any(np.isinf(data)):
+            raise ParameterError(f"`experiments[{number}].measurements` must be finite or NaN (missing); got infinite values.")
         x0 = contiguous(model.initial_state(experiment.initial_state))
         prepared.append([times, inputs, data, x0, float(experiment.warmup), np.sqrt(sigma**2 + (fraction * np.abs(data)) ** 2)])
 
@@ -262,6 +285,12 @@ def fit_parameters(
         # in their fifth digit; with central differences both reproduce to about six digits.
         return optimize.least_squares(residuals, start, jac="3-point", bounds=(lower, upper), x_scale="jac", method="trf")
 
+    readings = sum(int(np.isfinite(entry[2]).sum()) for entry in prepared)
+    if readings <= len(index):
+        raise DataError(
+            f"the experiments hold {readings} finite reading(s) of {list(measured)}; fitting {len(index)} parameter(s) "
+            "needs more."
+        )
     first = residuals(to_fit)
     if np.any(first == 1e6):
         raise EstimationError("the model cannot be simulated at the starting parameters (non-finite outputs); check `initial`.")
@@ -319,6 +348,8 @@ def fit_parameters(
         low = np.where(use_log, np.exp(theta - z * std_fit), theta - z * std_fit)
         high = np.where(use_log, np.exp(theta + z * std_fit), theta + z * std_fit)
         std = np.where(use_log, values * std_fit, std_fit)
+    low, high = np.maximum(low, bounds[:, 0]), np.minimum(high, bounds[:, 1])
+    at_bound = {estimate[i]: "lower" if solution.active_mask[i] < 0 else "upper" for i in np.flatnonzero(solution.active_mask)}
     p_best = parameters_at(theta)
     rms: dict[str, float] = {}
     errors = [[] for _ in measured]
@@ -332,4 +363,4 @@ def fit_parameters(
     for c, name in enumerate(measured):
         joined = np.concatenate(errors[c])
         rms[name] = float(np.sqrt(np.mean(joined**2))) if joined.size else math.nan
-    return FitResult(tuple(estimate), values, std, low, high, confidence, correlation, singular, reduced, rms, p_best)
+    return FitResult(tuple(estimate), values, std, low, high, confidence, correlation, singular, reduced, rms, p_best, at_bound)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,7 @@ from physics_twin.core import _jit
 from physics_twin.core._jit import contiguous
 from physics_twin.core.integrators import method_code
 from physics_twin.core.model import Model, checked_kernel_values
+from physics_twin.core.units import seconds
 from physics_twin.errors import (
     EstimationError,
     ModelStructureError,
@@ -64,6 +66,51 @@ __all__ = [
 
 _TRANSFORMS = {"none": kernels.IDENTITY, "log": kernels.LOG, "logit": kernels.LOGIT}
 _Z90 = 1.6448536269514722  # standard normal 95 % quantile: the p05/p95 band
+# names of the result Dataset: the filter's own variables, and the suffixes added to estimates, estimated parameters,
+# channels and (with several sensors) sensors; KalmanFilter._dataset writes exactly these
+_OWN_RESULT_NAMES = (
+    "time",
+    "augmented",
+    "augmented_",
+    "nis",
+    "nis_dof",
+    "nis_lower",
+    "nis_upper",
+    "gated",
+    "gap",
+    "covariance_condition",
+    "mean_transformed",
+    "covariance",
+)
+_ESTIMATE_SUFFIXES = ("", "_std", "_p05", "_p95")
+_PARAMETER_SUFFIXES = ("_excitation", "_frozen")
+_CHANNEL_SUFFIXES = ("_measured", "_predicted", "_innovation", "_innovation_std")
+_SENSOR_SUFFIXES = ("_nis", "_nis_dof", "_gated")
+
+
+def _result_name_clashes(
+    estimates: Sequence[str], parameters: Sequence[str], channels: Sequence[str], sensors: Sequence[str]
+) -> list[str]:
+    """Result variables two things would write (a state named ``gap`` and the gap flags): one would be lost."""
+    owners: dict[str, list[str]] = {}
+    for name in _OWN_RESULT_NAMES:
+        owners.setdefault(name, []).append("the filter's own result")
+    for kind, names, suffixes in (
+        ("estimate", estimates, _ESTIMATE_SUFFIXES),
+        ("estimated parameter", parameters, _PARAMETER_SUFFIXES),
+        ("channel", channels, _CHANNEL_SUFFIXES),
+        ("sensor", sensors, _SENSOR_SUFFIXES),
+    ):
+        for name in names:
+            for suffix in suffixes:
+                owners.setdefault(name + suffix, []).append(f"{kind} {name!r}")
+    return [
+        f"result variable {variable!r} would hold both {' and '.join(who)}: rename one of them."
+        for variable, who in owners.items()
+        if len(who) > 1
+    ]
+
+
 #: Default central-difference step relative to the coordinate's scale: the cube root of machine epsilon.
 FINITE_DIFFERENCE_STEP = float(np.finfo(float).eps ** (1.0 / 3.0))
 
@@ -356,6 +403,9 @@ class KalmanFilter:
     max_step : float
         Longest integration sub-step: intervals and gaps are integrated in equal sub-steps no longer
         than this. [s]
+    max_substeps : int
+        Most sub-steps one interval may take (default 1e7, about a second of computing for a small model):
+        a longer interval is refused before the run, as a timestamp error would otherwise stall it. [1]
     gate_probability : float, optional
         Reject an update whose NIS exceeds this chi-square quantile (e.g. 0.9999); None: no gating.
     gate_patience : int
@@ -404,6 +454,7 @@ class KalmanFilter:
         parameters: Mapping[str, float] | None = None,
         integrator: str = "RK4",
         max_step: float = 0.01,
+        max_substeps: int = 10_000_000,
         gate_probability: float | None = None,
         gate_patience: int = 3,
         gap_threshold: float = math.inf,
@@ -440,6 +491,9 @@ class KalmanFilter:
         parameter_names = model.parameter_names
         self.estimated = tuple(estimate)
         estimated_index: list[int] = []
+        for name, count in Counter(spec.name for spec in self.estimated).items():
+            if count > 1:
+                problems.append(f"parameter {name!r} is listed {count} times in `estimate`; list each parameter once.")
         for spec in self.estimated:
             if spec.name not in parameter_names:
                 problems.append(unknown_name_message("parameter", spec.name, parameter_names, f"model {model.name!r}"))
@@ -496,6 +550,8 @@ class KalmanFilter:
                     problems.append(f"`{label}` of {name!r} must be finite and >= 0; got {value!r}.")
         if not (_number(max_step) and max_step > 0 and math.isfinite(max_step)):
             problems.append(f"`max_step` must be a finite number > 0 [s]; got {max_step!r}.")
+        if isinstance(max_substeps, bool) or not isinstance(max_substeps, (int, np.integer)) or max_substeps < 1:
+            problems.append(f"`max_substeps` must be an integer >= 1; got {max_substeps!r}.")
         if gate_probability is not None and not (_number(gate_probability) and 0 < gate_probability < 1):
             problems.append(f"`gate_probability` must be in (0, 1) or None; got {gate_probability!r}.")
         if isinstance(gate_patience, bool) or not isinstance(gate_patience, (int, np.integer)) or gate_patience < 1:
@@ -534,9 +590,18 @@ class KalmanFilter:
         else:
             groups = [list(range(len(channels)))]
         self._group_names = self.sensors if len(groups) == len(self.sensors) and sensors is not None else ("all",)
+        clashes = _result_name_clashes(
+            self.names,
+            [spec.name for spec in self.estimated],
+            [c.name for c in channels],
+            self._group_names if len(self._group_names) > 1 else (),
+        )
+        if clashes:
+            raise ParameterError(join_problems(f"cannot set up the filter on model {model.name!r}:", clashes))
         self._group_start = np.cumsum([0] + [len(g) for g in groups]).astype(np.int64)
         self._group_channels = np.asarray([i for g in groups for i in g], dtype=np.int64)
         self.max_step = float(max_step)
+        self.max_substeps = int(max_substeps)
         self.gap_threshold = float(gap_threshold)
         self.gate_probability = gate_probability
         self.gate_patience = int(gate_patience)
@@ -817,7 +882,7 @@ class KalmanFilter:
 
     # -- internals ---------------------------------------------------------------------------------
     def _check_run(self, times, inputs, measurements, state, freeze_parameters):
-        times = np.asarray(times, dtype=float)
+        times = seconds(times, "times")
         n = times.shape[0] if times.ndim == 1 else 0
         if times.ndim != 1 or n == 0:
             raise ShapeError(f"`times` must be a non-empty 1-D array [s]; got shape {times.shape}.")
@@ -846,6 +911,16 @@ class KalmanFilter:
         if times[0] < state.time:
             raise ParameterError(
                 f"`times` must start at or after the state's time {float(state.time)!r} s; got {float(times[0])!r} s."
+            )
+        intervals = np.diff(times, prepend=float(state.time))
+        longest = int(np.argmax(intervals))
+        substeps = math.ceil(intervals[longest] / self.max_step)
+        if substeps > self.max_substeps:
+            raise ParameterError(
+                f"`times`: the interval of {intervals[longest]:.6g} s before sample {longest} (t = {times[longest]:.6g} s) "
+                f"would take {substeps:.3g} sub-steps of max_step {self.max_step:g} s, more than max_substeps "
+                f"{self.max_substeps:.3g}. A timestamp error? Otherwise split the data at the gap, or raise max_step or "
+                "max_substeps."
             )
         freeze = np.zeros(n, dtype=np.bool_) if freeze_parameters is None else np.asarray(freeze_parameters, dtype=np.bool_)
         if freeze.shape != (n,):
@@ -993,6 +1068,8 @@ class KalmanFilter:
         variables: dict[str, tuple] = {}
 
         def add(name: str, values: np.ndarray, units: str, description: str, dims: Any = "time", **extra: str) -> None:
+            if name in variables:  # _result_name_clashes must have caught it when the filter was built
+                raise RuntimeError(f"result variable {name!r} written twice; _result_name_clashes is out of step.")
             variables[name] = (dims, values, {"units": units, "description": description, **extra})
 
         for i, name in enumerate(self.names):
@@ -1257,6 +1334,7 @@ _COMMON_OPTIONS = frozenset(
         "parameters",
         "integrator",
         "max_step",
+        "max_substeps",
         "gate_probability",
         "gate_patience",
         "gap_threshold",

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from physics_twin.errors import ParameterError, ShapeError
+from physics_twin.core.declarations import Parameter
+from physics_twin.errors import DataError, ParameterError, ShapeError, UnitError
 from physics_twin.estimation import Experiment, fit_parameters
 
 from .conftest import FirstOrderLag
@@ -92,7 +93,8 @@ def test_unidentifiable_pair_is_reported():
     assert any("near-singular (condition inf)" in w for w in warnings)
     assert "gain is not identifiable from these data: the fit is insensitive to it (unbounded interval)." in warnings
     # no information is not certainty: the intervals are unbounded, not of zero width
-    assert np.all(np.isinf(fit.std)) and np.all(fit.lower == 0.0) and np.all(np.isinf(fit.upper))
+    # (the lower ends are the parameters' lower bounds: 1e-300 for the time constant, 0 for the gain)
+    assert np.all(np.isinf(fit.std)) and np.all(fit.lower <= 1e-300) and np.all(np.isinf(fit.upper))
 
 
 def test_readings_in_the_wrong_unit_are_reported_as_poorly_determined(rng):
@@ -148,3 +150,56 @@ def test_relative_noise_weights_the_residuals(rng):
     assert fit_parameters(model, [data], **options).reduced_chi_square > 100
     with pytest.raises(ParameterError, match=r"`relative_noise` names 'x', which is not in `measured` \['y'\]"):
         fit_parameters(model, [data], relative_noise={"x": 0.1}, **options)
+
+
+class BoundedLag(FirstOrderLag):
+    """The lag with the gain bounded to [0.1, 1.5]: a true gain of 2 lies beyond the bound."""
+
+    PARAMETERS = (FirstOrderLag.PARAMETERS[0], Parameter("gain", "1", "static gain", 1.0, (0.1, 1.5)))
+
+
+def test_a_parameter_pushed_onto_its_bound_is_reported_and_its_interval_cut(rng):
+    # Data made with gain 2 (TRUTH), fitted with the gain bounded at 1.5: the gain ends on the bound, its interval may
+    # not cross it, and the report says the data pull it beyond.
+    fit = fit_parameters(
+        BoundedLag().model(),
+        [experiment(rng)],
+        measured={"y": NOISE},
+        estimate=["time_constant", "gain"],
+        initial={"time_constant": 0.3, "gain": 1.0},
+        integrator="RK4",
+        max_step=0.01,
+    )
+    i = fit.names.index("gain")
+    assert fit.values[i] == pytest.approx(1.5) and fit.upper[i] <= 1.5
+    assert fit.at_bound == {"gain": "upper"}
+    assert any(
+        w.startswith("gain ended at its upper bound (1.5): the data pull it beyond") for w in fit.identifiability_warnings()
+    )
+
+
+def test_bad_experiment_data_are_named(rng):
+    model = FirstOrderLag().model()
+    good = experiment(rng)
+    options = dict(measured={"y": NOISE}, estimate=["time_constant", "gain"], integrator="RK4", max_step=0.01)
+
+    def variant(**changes):
+        fields = {"times": good.times, "inputs": good.inputs, "measurements": good.measurements} | changes
+        return Experiment(**fields, initial_state=good.initial_state)
+
+    stamps = np.datetime64("2024-01-01T00:00:00", "ns") + (good.times * 1e9).astype("timedelta64[ns]")
+    infinite = good.measurements.copy()
+    infinite[5] = np.inf
+    gap_in_input = good.inputs.copy()
+    gap_in_input[3] = np.nan
+    cases = [
+        (variant(times=good.times[::-1].copy()), ParameterError, r"`experiments\[0\]\.times` must be finite and non-decreasing"),
+        (variant(times=stamps), UnitError, r"`experiments\[0\]\.times` must be seconds \(numbers\); got datetimes"),
+        (variant(measurements=infinite), ParameterError, r"`experiments\[0\]\.measurements` must be finite or NaN"),
+        (variant(inputs=gap_in_input), ParameterError, r"`experiments\[0\]\.inputs` must be finite"),
+        (variant(measurements=np.full_like(infinite, np.nan)), DataError, r"hold 0 finite reading\(s\) of \['y'\]"),
+        (variant(times=good.times[:1], inputs=good.inputs[:1], measurements=good.measurements[:1]), DataError, r"hold 1"),
+    ]
+    for data, error, message in cases:
+        with pytest.raises(error, match=message):
+            fit_parameters(model, [data], **options)

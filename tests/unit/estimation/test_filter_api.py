@@ -8,7 +8,8 @@ import warnings
 import numpy as np
 import pytest
 
-from physics_twin.errors import EstimationError, ModelStructureError, ParameterError, ShapeError
+from physics_twin.core.declarations import State
+from physics_twin.errors import EstimationError, ModelStructureError, ParameterError, ShapeError, UnitError
 from physics_twin.estimation import (
     ConditioningWarning,
     EstimatedParameter,
@@ -212,6 +213,56 @@ def test_other_set_up_errors():
         ExtendedKalmanFilter(model, measured={"position": 1.0}, rhs_jacobian=model.rhs)
     with pytest.raises(ParameterError, match=r"`excitation_threshold` must be a finite number > 0 or None; got -1"):
         create_filter("ukf", model, measured={"position": 1.0}, excitation_threshold=-1)
+
+
+class AirGap(RandomWalk):
+    """The random walk with its state named like a result variable of the filter (``gap``, the gap flags)."""
+
+    STATES = (State("gap", "m", "air gap"),)
+
+
+def test_names_that_would_overwrite_result_variables_are_refused():
+    # A state `gap` would share the result variable `gap` with the gap flags, one silently replacing the other.
+    with pytest.raises(ParameterError, match=r"result variable 'gap' would hold both the filter's own result and estimate 'gap'"):
+        create_filter("ukf", AirGap().model(), measured={"first": 1.0})
+    # one parameter estimated twice is refused when the filter is built (run() failed later, blaming `state`)
+    with pytest.raises(ParameterError, match=r"parameter 'gain' is listed 2 times in `estimate`"):
+        create_filter(
+            "ukf",
+            FirstOrderLag().model(),
+            measured={"y": 0.1},
+            estimate=[EstimatedParameter("gain", 0.1), EstimatedParameter("gain", 0.2)],
+        )
+
+
+def test_datetime_times_are_refused_not_read_as_ticks():
+    # numpy datetime64[ns] ticks read as seconds would make a 0.1 s step 1e8 s (hours of sub-steps)
+    flt = create_filter("sr-ukf", FirstOrderLag().model(), measured={"y": 0.1})
+    stamps = np.datetime64("2024-01-01T00:00:00", "ns") + np.arange(3) * np.timedelta64(100, "ms")
+    with pytest.raises(UnitError, match=r"`times` must be seconds \(numbers\); got datetimes \(datetime64\[ns\]\)"):
+        flt.run(stamps, None, np.zeros((3, 1)))
+    with pytest.raises(ParameterError, match=r"`times` must be numbers \[s\]; got values of type <U"):
+        flt.run(["a", "b", "c"], None, np.zeros((3, 1)))
+    result, _ = flt.run((stamps - stamps[0]) / np.timedelta64(1, "s"), None, np.zeros((3, 1)))  # the conversion offered
+    np.testing.assert_allclose(result["time"].to_numpy(), [0.0, 0.1, 0.2])
+
+
+def test_an_interval_needing_too_many_substeps_is_refused_before_running():
+    # A timestamp error (1e6 s between two 0.1 s samples) at max_step 0.01 s would mean 1e8 sub-steps: refused with the
+    # sample named, before any work; the limit is the filter's `max_substeps` (2.0 s / 0.01 s = 200 sub-steps here).
+    flt = create_filter("sr-ukf", FirstOrderLag().model(), measured={"y": 0.1}, max_step=0.01)
+    with pytest.raises(
+        ParameterError,
+        match=r"interval of 1e\+06 s before sample 2 \(t = 1e\+06 s\) would take 1e\+08 sub-steps.*max_substeps 1e\+07",
+    ):
+        flt.run([0.0, 0.1, 1e6 + 0.1], None, np.zeros((3, 1)))
+    tight = create_filter("sr-ukf", FirstOrderLag().model(), measured={"y": 0.1}, max_step=0.01, max_substeps=199)
+    with pytest.raises(ParameterError, match=r"would take 200 sub-steps of max_step 0.01 s, more than max_substeps 199"):
+        tight.run([0.0, 2.0], None, np.zeros((2, 1)))
+    enough = create_filter("sr-ukf", FirstOrderLag().model(), measured={"y": 0.1}, max_step=0.01, max_substeps=200)
+    assert enough.run([0.0, 2.0], None, np.zeros((2, 1)))[0].sizes["time"] == 2
+    with pytest.raises(ParameterError, match=r"`max_substeps` must be an integer >= 1; got 0.5"):
+        create_filter("sr-ukf", FirstOrderLag().model(), measured={"y": 0.1}, max_substeps=0.5)
 
 
 def test_run_input_errors():
