@@ -965,6 +965,8 @@ class KalmanFilter:
                 header = f"{expected}, or be a mapping of {kind[:-1]} name to {n} samples (or a constant):"
                 raise error(join_problems(header, shape_problems + problems))
             return matrix
+        if np.iscomplexobj(values):  # float() would drop the imaginary part with no more than a numpy warning
+            raise ParameterError(f"{expected} of real numbers; got complex values.")
         try:
             matrix = np.asarray(values, dtype=float)
         except (TypeError, ValueError):

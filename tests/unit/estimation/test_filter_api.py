@@ -274,6 +274,8 @@ def test_run_input_errors():
         flt.run([0.0, 1.0], np.zeros((2, 2)), np.zeros((2, 1)))
     with pytest.raises(ParameterError, match=r"`measurements` must be finite or NaN \(missing\); got infinite values"):
         flt.run([0.0, 1.0], None, [[0.0], [math.inf]])
+    with pytest.raises(ParameterError, match=r"`measurements` must have shape \(2, 1\) .* of real numbers; got complex values"):
+        flt.run([0.0, 1.0], None, np.array([[0.0], [1.0 + 2.0j]]))
     with pytest.raises(ShapeError, match=r"`freeze_parameters` must have shape \(2,\); got \(3,\)"):
         flt.run([0.0, 1.0], None, np.zeros((2, 1)), freeze_parameters=np.zeros(3, bool))
     other = FilterState(0.0, np.zeros(2), np.eye(2), ("a", "b"), np.zeros(1))
