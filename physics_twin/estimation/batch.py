@@ -196,7 +196,14 @@ def fit_parameters(
     Raises
     ------
     ParameterError
-        Unknown names, non-positive noise, a fitted parameter not strictly inside its bounds.
+        Unknown names, non-positive noise, a fitted parameter not strictly inside its bounds; an experiment's
+        times not finite or not non-decreasing, infinite readings, non-finite inputs.
+    UnitError
+        An experiment's times given as datetimes instead of seconds.
+    ShapeError
+        Arrays of an experiment whose shapes do not match.
+    DataError
+        No more finite readings than fitted parameters.
     EstimationError
         When the optimiser fails or the model cannot be simulated at the starting point.
     """
