@@ -114,8 +114,9 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _components(args: argparse.Namespace) -> int:
     from physics_twin.components.registry import component_class, list_components
 
-    classes = [component_class(name) for name in args.names or list_components()]  # unknown names: ConfigError first
-    for name, cls in zip(args.names or list_components(), classes, strict=True):
+    names = args.names or list_components()
+    classes = [component_class(name) for name in names]  # an unknown name fails before anything is printed
+    for name, cls in zip(names, classes, strict=True):
         print(f"{name}: {(cls.__doc__ or '').strip().splitlines()[0] if cls.__doc__ else ''}")
         if args.verbose or args.names:
             for label, records in (

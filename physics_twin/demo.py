@@ -24,6 +24,7 @@ import pandas as pd
 
 import physics_twin
 from physics_twin.errors import ConfigError, OutputError
+from physics_twin.estimation.consistency import band_position
 from physics_twin.io.outputs import check_output_paths
 from physics_twin.prognostics.metrics import prognostic_summary
 from physics_twin.quality import score_flags
@@ -106,7 +107,8 @@ def _skab(examples: Path, out: Path, say) -> None:
 def nis_line(attrs: dict) -> str:
     """The run's mean NIS against its chi-square band, for people."""
     low, high, mean = attrs["nis_band_lower"], attrs["nis_band_upper"], attrs["nis_mean"]
-    where = "inside" if low <= mean <= high else "OUTSIDE, below" if mean < low else "OUTSIDE, above"
+    position = band_position(mean, low, high)
+    where = position if position == "inside" else f"OUTSIDE, {position}"
     return f"mean NIS {mean:.2f} (expected {attrs['nis_expected']:.3g}; 95 % band {low:.2f} to {high:.2f}: {where})"
 
 

@@ -40,6 +40,7 @@ from physics_twin.core.units import converter
 from physics_twin.errors import ConfigError, DataError, OutputError, join_problems, unknown_name_message
 from physics_twin.estimation import EstimatedParameter, UnscentedKalmanFilter, create_filter
 from physics_twin.estimation.batch import Experiment, FitResult, fit_parameters
+from physics_twin.estimation.consistency import band_position
 from physics_twin.estimation.ukf import consistency_summary
 from physics_twin.io import ChannelMap, DataQualityWarning, SensorData, read_sensor_csv
 from physics_twin.io.outputs import JSON_SUFFIXES, NETCDF_SUFFIXES, check_output_paths, write_files_atomically
@@ -146,7 +147,7 @@ class TwinResult:
             lines.append("calibration (95 % CI): " + "; ".join(parts))
             lines += [f"calibration warning: {warning}" for warning in self.calibration.identifiability_warnings()]
         if math.isfinite(attrs.get("nis_mean", math.nan)):
-            inside = attrs["nis_band_lower"] <= attrs["nis_mean"] <= attrs["nis_band_upper"]
+            inside = band_position(attrs["nis_mean"], attrs["nis_band_lower"], attrs["nis_band_upper"]) == "inside"
             lines.append(
                 f"mean NIS {attrs['nis_mean']:.3f} (expected {attrs['nis_expected']:.3g}, 95 % band "
                 f"[{attrs['nis_band_lower']:.3f}, {attrs['nis_band_upper']:.3f}], {'inside' if inside else 'OUTSIDE'})"

@@ -35,6 +35,7 @@ from _report import results_json
 
 from physics_twin.config import load_config
 from physics_twin.demo import ims_end_of_life
+from physics_twin.estimation.consistency import band_position
 from physics_twin.prognostics import RULQuantile
 from physics_twin.prognostics.metrics import prognostic_summary
 from physics_twin.twin import Twin
@@ -119,8 +120,7 @@ def evaluate_bearing(shared: Path, label: str, file: str, column: str) -> dict:
 
 def nis_position(row: dict) -> str:
     """Where the mean NIS lies against its 95 % band: inside, below or above."""
-    low, high = row["nis_band"]
-    return "below" if row["nis_mean"] < low else "above" if row["nis_mean"] > high else "inside"
+    return band_position(row["nis_mean"], *row["nis_band"])
 
 
 def write_report(rows: list[dict], out: Path) -> Path:

@@ -12,9 +12,9 @@ import functools
 import math
 from fractions import Fraction
 
-from physics_twin.errors import ParameterError, UnitError
+from physics_twin.errors import ParameterError, ShapeError, UnitError
 
-__all__ = ["check_unit", "converter", "same_unit", "seconds", "unit_registry"]
+__all__ = ["check_unit", "converter", "same_unit", "sample_times", "unit_registry"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -110,18 +110,21 @@ def _radian_power(unit: str) -> float:
     return float(dict(base._units).get("radian", 0.0))
 
 
-def seconds(values, argument: str):
-    """``values`` as a float numpy array of seconds, refusing what only looks numeric.
+def sample_times(values, argument: str):
+    """``values`` as a 1-D float numpy array of sample times in seconds: non-empty, finite and non-decreasing.
 
     Datetimes and durations (numpy ``datetime64``/``timedelta64``, pandas timestamps, ``datetime`` objects) are
     refused rather than read as their integer ticks, which would turn 0.1 s into 1e8 "seconds" (nanosecond ticks).
+    ``argument`` is how messages name the values.
 
     Raises
     ------
     UnitError
         Datetime or duration values; the message says how to convert them.
+    ShapeError
+        Not a non-empty 1-D array.
     ParameterError
-        Values that are not numbers.
+        Values that are not numbers, not finite or not in time order.
     """
     import datetime
 
@@ -137,4 +140,12 @@ def seconds(values, argument: str):
         )
     if array.dtype.kind not in "iuf":
         raise ParameterError(f"`{argument}` must be numbers [s]; got values of type {array.dtype} (e.g. {first!r}).")
-    return array.astype(float)
+    if array.ndim != 1 or array.size == 0:
+        raise ShapeError(f"`{argument}` must be a non-empty 1-D array [s]; got shape {array.shape}.")
+    times = array.astype(float)
+    if not np.all(np.isfinite(times)) or np.any(np.diff(times) < 0):
+        raise ParameterError(
+            f"`{argument}` must be finite and non-decreasing [s]; sort the data and resolve duplicates first "
+            "(physics_twin.io does)."
+        )
+    return times

@@ -22,7 +22,7 @@ from scipy import optimize, stats
 from physics_twin.core._jit import contiguous
 from physics_twin.core.integrators import method_code, simulate_samples
 from physics_twin.core.model import Model, require_compiled
-from physics_twin.core.units import seconds
+from physics_twin.core.units import sample_times
 from physics_twin.errors import DataError, EstimationError, ParameterError, ShapeError, join_problems, unknown_name_message
 
 __all__ = ["Experiment", "FitResult", "fit_parameters"]
@@ -247,14 +247,7 @@ def fit_parameters(
     method = method_code(integrator)
     prepared = []
     for number, experiment in enumerate(experiments):
-        times = contiguous(seconds(experiment.times, f"experiments[{number}].times"))
-        if times.ndim != 1 or times.size == 0:
-            raise ShapeError(f"`experiments[{number}].times` must be a non-empty 1-D array [s]; got shape {times.shape}.")
-        if not np.all(np.isfinite(times)) or np.any(np.diff(times) < 0):
-            raise ParameterError(
-                f"`experiments[{number}].times` must be finite and non-decreasing [s]; sort the data first "
-                "(physics_twin.io does)."
-            )
+        times = contiguous(sample_times(experiment.times, f"experiments[{number}].times"))
         inputs = contiguous(np.reshape(experiment.inputs, (times.size, -1)))
         data = contiguous(experiment.measurements)
         if data.shape != (times.size, len(measured)) or inputs.shape != (times.size, len(model.inputs)):

@@ -27,6 +27,7 @@ from physics_twin.errors import ShapeError
 
 __all__ = [
     "ConditioningWarning",
+    "band_position",
     "chi_square_band",
     "condition_numbers",
     "consistency_summary",
@@ -47,6 +48,11 @@ def chi_square_band(dof: int | np.ndarray, runs: int = 1, confidence: float = 0.
     """
     total = np.asarray(dof, dtype=float) * runs
     return (stats.chi2.ppf((1 - confidence) / 2, total) / runs, stats.chi2.ppf((1 + confidence) / 2, total) / runs)
+
+
+def band_position(value: float, lower: float, upper: float) -> str:
+    """Where ``value`` lies against the band [lower, upper]: ``"inside"``, ``"below"`` or ``"above"``."""
+    return "below" if value < lower else "above" if value > upper else "inside"
 
 
 def nees(error: np.ndarray, covariance: np.ndarray) -> np.ndarray:

@@ -39,9 +39,9 @@ from scipy import stats
 
 from physics_twin.core import _jit
 from physics_twin.core._jit import contiguous
-from physics_twin.core.integrators import method_code
+from physics_twin.core.integrators import method_code, substeps
 from physics_twin.core.model import Model, checked_kernel_values
-from physics_twin.core.units import seconds
+from physics_twin.core.units import sample_times
 from physics_twin.errors import (
     EstimationError,
     ModelStructureError,
@@ -882,14 +882,8 @@ class KalmanFilter:
 
     # -- internals ---------------------------------------------------------------------------------
     def _check_run(self, times, inputs, measurements, state, freeze_parameters):
-        times = seconds(times, "times")
-        n = times.shape[0] if times.ndim == 1 else 0
-        if times.ndim != 1 or n == 0:
-            raise ShapeError(f"`times` must be a non-empty 1-D array [s]; got shape {times.shape}.")
-        if not np.all(np.isfinite(times)) or np.any(np.diff(times) < 0):
-            raise ParameterError(
-                "`times` must be finite and non-decreasing; sort the data and resolve duplicates first (physics_twin.io does)."
-            )
+        times = sample_times(times, "times")
+        n = times.shape[0]
         if inputs is None:
             inputs = np.tile(self.model.default_inputs(), (n, 1))
         inputs = self._samples("inputs", inputs, n, self.model.input_names, "inputs", self.model.default_inputs())
@@ -914,11 +908,11 @@ class KalmanFilter:
             )
         intervals = np.diff(times, prepend=float(state.time))
         longest = int(np.argmax(intervals))
-        substeps = math.ceil(intervals[longest] / self.max_step)
-        if substeps > self.max_substeps:
+        steps = substeps(float(intervals[longest]), self.max_step)
+        if steps > self.max_substeps:
             raise ParameterError(
                 f"`times`: the interval of {intervals[longest]:.6g} s before sample {longest} (t = {times[longest]:.6g} s) "
-                f"would take {substeps:.3g} sub-steps of max_step {self.max_step:g} s, more than max_substeps "
+                f"would take {steps:.3g} sub-steps of max_step {self.max_step:g} s, more than max_substeps "
                 f"{self.max_substeps:.3g}. A timestamp error? Otherwise split the data at the gap, or raise max_step or "
                 "max_substeps."
             )
